@@ -1,0 +1,183 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from grants.models import Convention, Project
+from reintegration.accounts.scope import scope_filter
+from reintegration.territories.models import Prefecture
+
+
+class CeremonyQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return scope_filter(self, user, "prefecture")
+
+
+class Ceremony(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        HELD = "held", _("Held")
+
+    title = models.CharField(_("title"), max_length=255)
+    held_on = models.DateField(_("date"))
+    place = models.CharField(_("place"), max_length=255)
+    prefecture = models.ForeignKey(
+        Prefecture, on_delete=models.PROTECT, related_name="ceremonies",
+        verbose_name=_("prefecture or province"),
+    )
+    presided_by = models.CharField(_("presided by"), max_length=200)
+    presided_by_title = models.CharField(_("title of the person presiding"), max_length=200)
+    convention = models.ForeignKey(
+        Convention, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="ceremonies", verbose_name=_("convention"),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
+    projects = models.ManyToManyField(
+        Project, blank=True, related_name="ceremonies", verbose_name=_("projects"),
+        help_text=_("Projects whose equipment will be handed over at the ceremony."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords(m2m_fields=[projects])
+    objects = CeremonyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-held_on"]
+        verbose_name = _("ceremony")
+        verbose_name_plural = _("ceremonies")
+        indexes = [models.Index(fields=["prefecture", "-held_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.held_on:%d/%m/%Y})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("ceremonies:detail", args=[self.pk])
+
+
+class Guest(models.Model):
+    class Kind(models.TextChoices):
+        AUTHORITY = "authority", _("Authority")
+        PRESS = "press", _("Press")
+        PARTNER = "partner", _("Partner")
+        OTHER = "other", _("Other")
+
+    ceremony = models.ForeignKey(
+        Ceremony, on_delete=models.CASCADE, related_name="guests", verbose_name=_("ceremony")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.AUTHORITY)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("guest")
+        verbose_name_plural = _("guests")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def new_verification_token() -> str:
+    # Random and unguessable: never derived from the certificate number.
+    return secrets.token_urlsafe(24)
+
+
+def signed_copy_upload_to(instance, filename: str) -> str:
+    return f"certificates/{uuid.uuid4().hex}{instance.signed_copy_extension}"
+
+
+class HandoverQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return scope_filter(self, user, "ceremony__prefecture")
+
+
+class Handover(models.Model):
+    ceremony = models.ForeignKey(
+        Ceremony, on_delete=models.PROTECT, related_name="handovers", verbose_name=_("ceremony")
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="handovers", verbose_name=_("project")
+    )
+    certificate_number = models.CharField(
+        _("certificate number"), max_length=20, unique=True, editable=False
+    )
+    verification_token = models.CharField(
+        max_length=64, unique=True, default=new_verification_token, editable=False
+    )
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    # The equipment as it stood when the certificate was issued.
+    items = models.JSONField(_("items handed over"), default=list, editable=False)
+    signed_copy = models.FileField(
+        _("signed copy"), upload_to=signed_copy_upload_to, blank=True
+    )
+    signed_copy_content_type = models.CharField(max_length=50, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    revoked_reason = models.TextField(_("reason for revocation"), blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("revoked by"),
+    )
+
+    history = HistoricalRecords()
+    objects = HandoverQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["certificate_number"]
+        verbose_name = _("handover")
+        verbose_name_plural = _("handovers")
+        constraints = [
+            # One valid certificate per project; a revoked one may be replaced.
+            models.UniqueConstraint(
+                fields=["project"], condition=Q(revoked_at__isnull=True),
+                name="one_valid_handover_per_project",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.certificate_number
+
+    def get_absolute_url(self) -> str:
+        return reverse("ceremonies:detail", args=[self.ceremony_id])
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def signed_copy_extension(self) -> str:
+        return {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(
+            self.signed_copy_content_type, ""
+        )
+
+
+def photo_upload_to(instance, filename: str) -> str:
+    return f"ceremonies/{uuid.uuid4().hex}.jpg"
+
+
+class CeremonyPhoto(models.Model):
+    ceremony = models.ForeignKey(
+        Ceremony, on_delete=models.CASCADE, related_name="photos", verbose_name=_("ceremony")
+    )
+    image = models.ImageField(_("photo"), upload_to=photo_upload_to)
+    caption = models.CharField(_("caption"), max_length=255, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return self.caption or f"{self.ceremony} #{self.pk}"

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "reintegration.accounts"
+    label = "accounts"
+    verbose_name = _("Accounts and roles")
+
+    def ready(self):
+        from .roles import sync_role_permissions
+
+        # Permissions of models added by later migrations exist only after
+        # post_migrate, so the groups get theirs there, on every migrate.
+        post_migrate.connect(sync_role_permissions, dispatch_uid="sync_role_permissions")

@@ -1,0 +1,63 @@
+"""The sections of the staff interface, shown to each user by what their role may use.
+
+A section appears once its URL exists and the user holds its permission, so the menu
+and the home page never offer a page that would refuse the user.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Section:
+    url_name: str
+    label: str
+    icon: str
+    description: str
+    permission: str
+
+
+SECTIONS = [
+    Section("dashboard", _("Dashboard"), "bi-bar-chart",
+            _("Figures per prefecture, convention and sector."), "beneficiaries.view_beneficiary"),
+    Section("beneficiaries:list", _("Beneficiaries"), "bi-person-vcard",
+            _("Files of the former detainees supported."), "beneficiaries.view_beneficiary"),
+    Section("grants:project_list", _("Projects"), "bi-briefcase",
+            _("Income-generating projects and their equipment."), "grants.view_project"),
+    Section("grants:review_queue", _("Review queue"), "bi-clipboard-check",
+            _("Projects waiting for your decision."), "grants.add_review"),
+    Section("grants:convention_list", _("Conventions"), "bi-bank",
+            _("INDH partnership conventions and their budgets."), "grants.view_convention"),
+    Section("grants:supplier_list", _("Suppliers"), "bi-truck",
+            _("Suppliers, purchase orders and deliveries."), "grants.view_supplier"),
+    Section("grants:visit_list", _("Follow-up visits"), "bi-calendar-check",
+            _("Visits due and overdue."), "grants.view_followupvisit"),
+    Section("ceremonies:list", _("Ceremonies"), "bi-award",
+            _("Handover ceremonies and certificates."), "ceremonies.view_ceremony"),
+    Section("audit:list", _("Access log"), "bi-journal-text",
+            _("Who read, downloaded or exported which file."), "audit.view_accesslog"),
+]
+
+
+def nav_sections(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_sections": []}
+    sections = []
+    for section in SECTIONS:
+        if not user.has_perm(section.permission):
+            continue
+        try:
+            url = reverse(section.url_name)
+        except NoReverseMatch:
+            continue
+        sections.append({
+            "url": url,
+            "label": section.label,
+            "icon": section.icon,
+            "description": section.description,
+            "active": url != "/" and request.path.startswith(url),
+        })
+    return {"nav_sections": sections}
