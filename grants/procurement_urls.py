@@ -1,0 +1,2 @@
+# Included by grants/urls.py under the "grants" namespace.
+urlpatterns = []
