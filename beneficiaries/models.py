@@ -2,6 +2,7 @@ import uuid
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -10,6 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from reintegration.accounts.scope import scope_filter
+from reintegration.common.validators import (
+    validate_arabic_name,
+    validate_cin,
+    validate_latin_name,
+)
 from reintegration.territories.models import Prefecture
 
 
@@ -69,12 +75,16 @@ class Beneficiary(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     file_number = models.CharField(_("file number"), max_length=20, unique=True, editable=False)
 
-    first_name = models.CharField(_("first name"), max_length=100)
-    last_name = models.CharField(_("last name"), max_length=100)
-    first_name_ar = models.CharField(_("first name (Arabic)"), max_length=100, blank=True)
-    last_name_ar = models.CharField(_("last name (Arabic)"), max_length=100, blank=True)
+    first_name = models.CharField(_("first name"), max_length=100, validators=[validate_latin_name])
+    last_name = models.CharField(_("last name"), max_length=100, validators=[validate_latin_name])
+    first_name_ar = models.CharField(
+        _("first name (Arabic)"), max_length=100, blank=True, validators=[validate_arabic_name]
+    )
+    last_name_ar = models.CharField(
+        _("last name (Arabic)"), max_length=100, blank=True, validators=[validate_arabic_name]
+    )
     cin = models.CharField(
-        _("national ID number (CIN)"), max_length=8, blank=True,
+        _("national ID number (CIN)"), max_length=10, blank=True, validators=[validate_cin],
         help_text=_("One or two letters followed by digits, e.g. AB123456."),
     )
     birth_date = models.DateField(_("date of birth"))
@@ -128,7 +138,10 @@ class Beneficiary(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # A status move's reason is its history record's change reason: kept whole (text).
+    history = HistoricalRecords(
+        excluded_fields=["updated_at"], history_change_reason_field=models.TextField(null=True)
+    )
     objects = BeneficiaryQuerySet.as_manager()
 
     class Meta:
@@ -157,6 +170,30 @@ class Beneficiary(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("beneficiaries:detail", args=[self.public_id])
+
+    def clean(self):
+        """Dates that make sense, and a guardian for a minor (forms, admin and services)."""
+        errors = {}
+        today = timezone.localdate()
+        if self.birth_date and self.birth_date > today:
+            errors["birth_date"] = _("The date of birth cannot be in the future.")
+        if self.release_date:
+            if self.release_date > today:
+                errors["release_date"] = _("The release date cannot be in the future.")
+            elif self.birth_date and self.release_date <= self.birth_date:
+                errors["release_date"] = _("The release date must come after the date of birth.")
+        for name in ("consent_signed_on", "guardian_consent_signed_on"):
+            if getattr(self, name) and getattr(self, name) > today:
+                errors[name] = _("This date cannot be in the future.")
+        if self.birth_date and self.birth_date <= today and self.is_minor:
+            if not self.guardian_name.strip():
+                errors["guardian_name"] = _("This person is a minor: enter the guardian's name.")
+            if not self.guardian_consent_signed_on:
+                errors["guardian_consent_signed_on"] = _(
+                    "This person is a minor: enter the date the guardian signed the consent."
+                )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def full_name(self) -> str:

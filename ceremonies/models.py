@@ -1,14 +1,16 @@
 import secrets
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from grants.models import Convention, Project
+from grants.models import Convention, EquipmentItem, Project
 from reintegration.accounts.scope import scope_filter
 from reintegration.territories.models import Prefecture
 
@@ -16,6 +18,29 @@ from reintegration.territories.models import Prefecture
 class CeremonyQuerySet(models.QuerySet):
     def visible_to(self, user):
         return scope_filter(self, user, "prefecture")
+
+    def planned(self):
+        return self.filter(status=Ceremony.Status.PLANNED)
+
+    def with_figures(self):
+        """Annotate `project_count` and `equipment_value` (the equipment of its projects),
+        each by a subquery so the two never multiply each other."""
+        money = models.DecimalField(max_digits=14, decimal_places=2)
+        projects = Project.objects.filter(ceremonies=OuterRef("pk")).order_by().values("ceremonies")
+        lines = (
+            EquipmentItem.objects.filter(project__ceremonies=OuterRef("pk"))
+            .order_by().values("project__ceremonies")
+            .annotate(total=Sum(F("quantity") * F("unit_price"), output_field=money))
+            .values("total")
+        )
+        return self.annotate(
+            project_count=Coalesce(
+                Subquery(projects.annotate(n=Count("pk")).values("n"), output_field=models.IntegerField()),
+                0,
+            ),
+            equipment_value=Coalesce(Subquery(lines, output_field=money), Value(Decimal("0.00")),
+                                     output_field=money),
+        )
 
 
 class Ceremony(models.Model):
@@ -102,6 +127,9 @@ class HandoverQuerySet(models.QuerySet):
     def visible_to(self, user):
         return scope_filter(self, user, "ceremony__prefecture")
 
+    def valid(self):
+        return self.filter(revoked_at__isnull=True)
+
 
 class Handover(models.Model):
     ceremony = models.ForeignKey(
@@ -117,8 +145,13 @@ class Handover(models.Model):
         max_length=64, unique=True, default=new_verification_token, editable=False
     )
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
-    # The equipment as it stood when the certificate was issued.
+    # The equipment as it stood when the certificate was issued: a list of
+    # {designation, quantity, unit_price, total, serial_number}, amounts as strings.
     items = models.JSONField(_("items handed over"), default=list, editable=False)
+    cash_grant = models.DecimalField(
+        _("cash grant (DH)"), max_digits=12, decimal_places=2, default=Decimal("0.00"),
+        editable=False,
+    )
     signed_copy = models.FileField(
         _("signed copy"), upload_to=signed_copy_upload_to, blank=True
     )
@@ -143,6 +176,9 @@ class Handover(models.Model):
                 fields=["project"], condition=Q(revoked_at__isnull=True),
                 name="one_valid_handover_per_project",
             ),
+            models.CheckConstraint(
+                condition=Q(cash_grant__gte=0), name="handover_cash_grant_non_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -156,6 +192,11 @@ class Handover(models.Model):
         return self.revoked_at is not None
 
     @property
+    def value(self) -> Decimal:
+        """What the equipment handed over was worth, from the snapshot of the lines."""
+        return sum((Decimal(item["total"]) for item in self.items), Decimal("0.00"))
+
+    @property
     def signed_copy_extension(self) -> str:
         return {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(
             self.signed_copy_content_type, ""
@@ -163,7 +204,8 @@ class Handover(models.Model):
 
 
 def photo_upload_to(instance, filename: str) -> str:
-    return f"ceremonies/{uuid.uuid4().hex}.jpg"
+    extension = ".png" if instance.content_type == "image/png" else ".jpg"
+    return f"ceremonies/{uuid.uuid4().hex}{extension}"
 
 
 class CeremonyPhoto(models.Model):
@@ -171,7 +213,12 @@ class CeremonyPhoto(models.Model):
         Ceremony, on_delete=models.CASCADE, related_name="photos", verbose_name=_("ceremony")
     )
     image = models.ImageField(_("photo"), upload_to=photo_upload_to)
+    content_type = models.CharField(max_length=50, blank=True, editable=False)
     caption = models.CharField(_("caption"), max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("uploaded by"),
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:

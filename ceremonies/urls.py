@@ -1,3 +1,27 @@
+from django.urls import path
+
+from . import views
+
 app_name = "ceremonies"
 
-urlpatterns = []
+# The public verification page (/verify/<token>/) is in the root URLconf: it has no prefix.
+urlpatterns = [
+    path("", views.CeremonyListView.as_view(), name="list"),
+    path("new/", views.CeremonyCreateView.as_view(), name="create"),
+    path("<int:pk>/", views.CeremonyDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.CeremonyUpdateView.as_view(), name="update"),
+    path("<int:pk>/projects/", views.AddProjectsView.as_view(), name="add_projects"),
+    path("<int:pk>/projects/<int:project_pk>/remove/", views.RemoveProjectView.as_view(),
+         name="remove_project"),
+    path("<int:pk>/hold/", views.HoldView.as_view(), name="hold"),
+    path("<int:pk>/bundle.pdf", views.BundlePdfView.as_view(), name="bundle"),
+    path("<int:pk>/attendance.pdf", views.AttendancePdfView.as_view(), name="attendance"),
+    path("<int:pk>/photos/new/", views.PhotoUploadView.as_view(), name="photo_upload"),
+    path("<int:pk>/photos/<int:photo_pk>/", views.PhotoView.as_view(), name="photo"),
+    path("certificates/<int:pk>.pdf", views.CertificatePdfView.as_view(), name="certificate"),
+    path("certificates/<int:pk>/signed-copy/", views.SignedCopyUploadView.as_view(),
+         name="signed_copy_upload"),
+    path("certificates/<int:pk>/signed-copy/download/", views.SignedCopyDownloadView.as_view(),
+         name="signed_copy"),
+    path("certificates/<int:pk>/revoke/", views.RevokeView.as_view(), name="revoke"),
+]

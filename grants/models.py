@@ -227,6 +227,15 @@ class ProjectQuerySet(models.QuerySet):
     def submitted(self):
         return self.filter(status=Project.Status.SUBMITTED)
 
+    def ready_for_ceremony(self):
+        """Approved projects whose every equipment line (at least one) is delivered."""
+        lines = EquipmentItem.objects.filter(project=OuterRef("pk"))
+        return self.filter(
+            models.Exists(lines),
+            ~models.Exists(lines.exclude(status=EquipmentItem.Status.DELIVERED)),
+            status=Project.Status.APPROVED,
+        )
+
     def with_equipment_total(self):
         return self.annotate(
             equipment_total=_sum_subquery(
@@ -408,6 +417,16 @@ class Review(models.Model):
         return f"{self.project.reference}: {self.get_decision_display()}"
 
 
+class SupplierQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Suppliers are national reference data: every user with a role sees them all."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser or user.role is not None:
+            return self
+        return self.none()
+
+
 class Supplier(models.Model):
     name = models.CharField(_("name"), max_length=200)
     ice = models.CharField(_("ICE"), max_length=15, blank=True)
@@ -420,6 +439,7 @@ class Supplier(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords()
+    objects = SupplierQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -432,10 +452,30 @@ class Supplier(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("grants:supplier_detail", args=[self.pk])
+
 
 class PurchaseOrderQuerySet(models.QuerySet):
     def visible_to(self, user):
         return scope_filter(self, user, "convention__prefecture")
+
+    def with_totals(self):
+        """Annotate `lines_total` (sum of its lines), `line_count` and `delivered_count`."""
+        lines = EquipmentItem.objects.filter(purchase_order=OuterRef("pk"))
+        count = models.IntegerField()
+        return self.annotate(
+            lines_total=_sum_subquery(lines, F("quantity") * F("unit_price")),
+            line_count=Coalesce(Subquery(
+                lines.order_by().values("purchase_order").annotate(n=models.Count("pk")).values("n"),
+                output_field=count,
+            ), 0),
+            delivered_count=Coalesce(Subquery(
+                lines.filter(status__in=EquipmentItem.DELIVERED_STATUSES).order_by()
+                .values("purchase_order").annotate(n=models.Count("pk")).values("n"),
+                output_field=count,
+            ), 0),
+        )
 
 
 class PurchaseOrder(models.Model):
@@ -487,6 +527,25 @@ class PurchaseOrder(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("grants:purchase_order_detail", args=[self.pk])
 
+    @property
+    def total(self) -> Decimal:
+        """Sum of the order's lines (annotated by `with_totals()` in lists)."""
+        total = getattr(self, "lines_total", None)
+        if total is not None:
+            return total
+        return sum((line.total for line in self.lines.all()), ZERO)
+
+    @property
+    def invoice_differs(self) -> bool:
+        """The supplier's invoice does not match the lines ordered: flagged for checking."""
+        return self.invoice_amount is not None and self.invoice_amount != self.total
+
+    @property
+    def partly_delivered(self) -> bool:
+        return self.status == self.Status.SENT and any(
+            line.quantity_delivered for line in self.lines.all()
+        )
+
 
 class Quote(models.Model):
     """A supplier's quote for a purchase order above the convention's threshold."""
@@ -532,6 +591,9 @@ class EquipmentItem(models.Model):
         ORDERED = "ordered", _("Ordered")
         DELIVERED = "delivered", _("Delivered")
         HANDED_OVER = "handed_over", _("Handed over")
+
+    # Lines the supplier has fully delivered (handing over comes after delivery).
+    DELIVERED_STATUSES = [Status.DELIVERED, Status.HANDED_OVER]
 
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="equipment_items",
@@ -581,6 +643,10 @@ class EquipmentItem(models.Model):
     def total(self) -> Decimal:
         return self.quantity * self.unit_price
 
+    @property
+    def quantity_remaining(self) -> int:
+        return self.quantity - self.quantity_delivered
+
 
 class DisbursementQuerySet(models.QuerySet):
     def visible_to(self, user):
@@ -624,6 +690,13 @@ class Disbursement(models.Model):
 class FollowUpVisitQuerySet(models.QuerySet):
     def visible_to(self, user):
         return scope_filter(self, user, "project__prefecture")
+
+    def pending(self):
+        """Planned visits not yet made, of projects still followed up (launched, not ended)."""
+        return self.filter(visited_on__isnull=True, project__status=Project.Status.ACTIVE)
+
+    def done(self):
+        return self.filter(visited_on__isnull=False)
 
 
 def visit_photo_upload_to(instance, filename: str) -> str:

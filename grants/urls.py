@@ -1,9 +1,28 @@
+from django.urls import path
+
+from . import views
 from .procurement_urls import urlpatterns as procurement_urlpatterns
 
 app_name = "grants"
 
 # Conventions, projects and their review (grants/views.py).
-urlpatterns = []
+urlpatterns = [
+    path("conventions/", views.ConventionListView.as_view(), name="convention_list"),
+    path("conventions/new/", views.ConventionCreateView.as_view(), name="convention_create"),
+    path("conventions/<int:pk>/", views.ConventionDetailView.as_view(), name="convention_detail"),
+    path("conventions/<int:pk>/edit/", views.ConventionUpdateView.as_view(), name="convention_update"),
+    path("projects/", views.ProjectListView.as_view(), name="project_list"),
+    path("projects/new/", views.ProjectCreateView.as_view(), name="project_create"),
+    path("projects/<uuid:public_id>/", views.ProjectDetailView.as_view(), name="project_detail"),
+    path("projects/<uuid:public_id>/edit/", views.ProjectUpdateView.as_view(), name="project_update"),
+    path("projects/<uuid:public_id>/study/", views.ProjectStudyView.as_view(), name="project_study"),
+    path("projects/<uuid:public_id>/submit/", views.ProjectSubmitView.as_view(), name="project_submit"),
+    path("projects/<uuid:public_id>/launch/", views.ProjectLaunchView.as_view(), name="project_launch"),
+    path("projects/<uuid:public_id>/close/", views.ProjectCloseView.as_view(), name="project_close"),
+    path("projects/<uuid:public_id>/abandon/", views.ProjectAbandonView.as_view(), name="project_abandon"),
+    path("review/", views.ReviewQueueView.as_view(), name="review_queue"),
+    path("review/<uuid:public_id>/", views.ProjectReviewView.as_view(), name="project_review"),
+]
 
 # Suppliers, purchase orders, deliveries, cash grants and follow-up visits.
 urlpatterns += procurement_urlpatterns

@@ -3,7 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from reintegration import views
+from ceremonies import views as ceremonies_views
+from reintegration import health, views
+from reintegration.dashboard.views import DashboardView
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,5 +25,12 @@ urlpatterns = [
     path("beneficiaries/", include("beneficiaries.urls")),
     path("grants/", include("grants.urls")),
     path("ceremonies/", include("ceremonies.urls")),
+    # Public, no login: what a certificate's QR code opens.
+    path("verify/<str:token>/", ceremonies_views.verify, name="verify"),
+    path("audit/", include("reintegration.audit.urls")),
+    path("dashboard/", DashboardView.as_view(), name="dashboard"),
+    path("dashboard/", include("reintegration.dashboard.urls")),
+    path("", include("reintegration.security.urls")),
     path("admin/", admin.site.urls),
+    path("health/", health.health, name="health"),
 ]

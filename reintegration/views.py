@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_safe
 
 __all__ = ["LoginView", "home", "login_not_required"]
 
@@ -11,6 +12,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+@require_safe
 def home(request):
     user = request.user
     return render(request, "home.html", {

@@ -1,8 +1,12 @@
 """The fixed cast of every test: who they are and where they work."""
 
 import pytest
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from reintegration.accounts.roles import Role
+from reintegration.security.two_factor import requires_two_factor
 
 from .factories import RABAT, SKHIRATE_TEMARA, UserFactory, prefecture
 
@@ -50,12 +54,41 @@ def admin_user(db):
     return UserFactory(username="admin", role=Role.ADMIN, is_staff=True, is_superuser=True)
 
 
+def verify_session(client, user) -> None:
+    """Mark `client`'s session as having passed the one-time code step (django-otp), as
+    the code page does after a right code. Admins and officers need it on every page."""
+    device = authenticator_for(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+def authenticator_for(user) -> TOTPDevice:
+    """The user's confirmed authenticator (made if missing)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def otp_token(user) -> str:
+    """A one-time code that `user` may type once on the code page (browser tests):
+    a fresh recovery code, so two logins in the same 30 seconds both work. Also gives
+    the user an authenticator, so the login leads to the code page, not to its set-up."""
+    authenticator_for(user)
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name="test codes", defaults={"confirmed": True}
+    )
+    return device.token_set.create(token=StaticToken.random_token()).token
+
+
 @pytest.fixture
 def client_for(client):
-    """`client_for(user)`: the test client logged in as `user`."""
+    """`client_for(user)`: the test client logged in as `user` (past the one-time code
+    step for the admins and officers who need one)."""
 
     def login(user):
         client.force_login(user)
+        if requires_two_factor(user):
+            verify_session(client, user)
         return client
 
     return login

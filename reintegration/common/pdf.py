@@ -25,7 +25,8 @@ class StaticFilesFetcher(URLFetcher):
     def fetch(self, url, headers=None):
         if url.startswith("data:"):
             return super().fetch(url, headers)
-        path = url.removeprefix(PDF_BASE_URL.rstrip("/")).split("?")[0]
+        # "/static/..." (from {% static %} or a stylesheet's url()) resolves to file:///static/...
+        path = url.removeprefix(PDF_BASE_URL.rstrip("/")).removeprefix("file://").split("?")[0]
         if path.startswith(settings.STATIC_URL):
             relative = path.removeprefix(settings.STATIC_URL)
             found = finders.find(relative)

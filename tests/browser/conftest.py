@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from reintegration.security.two_factor import requires_two_factor
+from tests.conftest import otp_token
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
@@ -57,6 +60,11 @@ def login(live_server):
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", password)
         page.click("button[type=submit]")
+        if requires_two_factor(user):
+            # Admins and officers: the one-time code step (see tests/conftest.py).
+            page.wait_for_url("**/account/two-factor/**")
+            page.fill("input[name=token]", otp_token(user))
+            page.click("button[type=submit]")
         return page
 
     return do_login

@@ -26,7 +26,7 @@ DEMO_USERS = [
     ("auditor", "Hassan", "Chraibi", Role.AUDITOR, []),
 ]
 
-APP_SEEDS = ["beneficiaries.demo", "grants.demo", "ceremonies.demo"]
+APP_SEEDS = ["beneficiaries.demo", "grants.demo", "grants.procurement_demo", "ceremonies.demo"]
 
 
 class Command(BaseCommand):

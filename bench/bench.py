@@ -1,0 +1,630 @@
+"""The benchmark: times each key page in-process, then loads gunicorn on loopback.
+
+Run through `bench/run` (which sets production-like settings and collects static files);
+see bench/README.md. Each page is fetched once to count its queries (and check it
+answers 200), then `--iterations` times to take the median and 95th percentile of its
+server time. A page whose URL does not exist yet is reported as "not available".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reintegration.settings")
+
+import django  # noqa: E402
+import logging  # noqa: E402
+
+django.setup()
+# A page under construction may fail: the table says so, the traceback would drown it.
+logging.disable(logging.ERROR)
+
+import weasyprint  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import NoReverseMatch, get_resolver, resolve, reverse  # noqa: E402
+
+import reintegration.common.pdf as pdf_pipeline  # noqa: E402
+
+NOT_AVAILABLE = "not available"
+LIST_TARGET_MS = 50
+DASHBOARD_TARGET_MS = 200
+MAX_QUERIES = 12
+
+
+# --- WeasyPrint, watched: every HTML handed to it is kept for the side-by-side baseline ----
+_CAPTURED_HTML: list[str] = []
+_WeasyHTML = weasyprint.HTML
+
+
+class RecordingHTML(_WeasyHTML):
+    def __init__(self, *args, **kwargs):
+        if kwargs.get("string") is not None:
+            _CAPTURED_HTML.append(kwargs["string"])
+        super().__init__(*args, **kwargs)
+
+
+# Patched before any view module is imported (URLs resolve lazily), so both
+# `render_pdf` and a view doing `from weasyprint import HTML` are seen.
+weasyprint.HTML = RecordingHTML
+pdf_pipeline.HTML = RecordingHTML
+
+
+def weasyprint_alone(html: str) -> bytes:
+    return _WeasyHTML(string=html, base_url=pdf_pipeline.PDF_BASE_URL,
+                      url_fetcher=pdf_pipeline._FETCHER).write_pdf()
+
+
+# --- URLs ---------------------------------------------------------------------------------
+def url_parameters(name: str) -> list[list[str]] | None:
+    """The parameter names of each pattern called `name` ("ns:name"), None if no such URL."""
+    resolver = get_resolver()
+    *namespaces, short = name.split(":")
+    for namespace in namespaces:
+        if namespace not in resolver.namespace_dict:
+            return None
+        resolver = resolver.namespace_dict[namespace][1]
+    found = resolver.reverse_dict.getlist(short)
+    if not found:
+        return None
+    return [list(params) for possibilities, *_rest in found for _fmt, params in possibilities]
+
+
+def find_url(names: list[str], values: dict) -> str | None:
+    """Reverse the first of `names` that exists, filling its parameters from `values`."""
+    for name in names:
+        patterns = url_parameters(name)
+        if patterns is None:
+            continue
+        for params in sorted(patterns, key=len):
+            if all(p in values for p in params):
+                try:
+                    return reverse(name, kwargs={p: values[p] for p in params})
+                except NoReverseMatch:
+                    continue
+    return None
+
+
+def all_url_names() -> list[str]:
+    names = []
+
+    def walk(resolver, prefix):
+        for key in resolver.reverse_dict:
+            if isinstance(key, str):
+                names.append(prefix + key)
+        for namespace, (_p, sub) in resolver.namespace_dict.items():
+            walk(sub, f"{prefix}{namespace}:")
+
+    walk(get_resolver(), "")
+    return sorted(set(names))
+
+
+def filter_names(path: str) -> set[str]:
+    """The query parameters the list's django-filter FilterSet accepts."""
+    view_class = getattr(resolve(path).func, "view_class", None)
+    filterset = getattr(view_class, "filterset_class", None)
+    return set(filterset.base_filters) if filterset is not None else set()
+
+
+# --- users and fixtures -----------------------------------------------------------------------
+def logged_in(username: str) -> Client:
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from reintegration.accounts.models import User
+    from reintegration.security.two_factor import requires_two_factor
+
+    user = User.objects.get(username=username)
+    client = Client()
+    client.force_login(user)
+    if requires_two_factor(user):
+        # As the code page does after a right one-time code.
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or \
+            TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+@dataclass
+class Fixtures:
+    prefecture_pk: int
+    staff: str
+    officer: str
+    beneficiary_public_id: str
+    cin: str
+    last_name: str
+    convention_pk: int
+    ceremony_pk: int
+    bundle_ceremony_pk: int | None
+    bundle_size: int
+    handover_pk: int
+    handover_token: str
+    project_public_id: str
+    counts: dict = field(default_factory=dict)
+
+
+def pick_fixtures() -> Fixtures:
+    from beneficiaries.models import Beneficiary
+    from ceremonies.models import Ceremony, Handover
+    from grants.models import Convention, EquipmentItem, FollowUpVisit, Project
+    from reintegration.territories.models import Prefecture
+
+    prefecture = Prefecture.objects.get(code="04.501")  # Skhirate-Témara, the real case
+    handover = (Handover.objects.filter(ceremony__prefecture=prefecture)
+                .select_related("project__beneficiary", "ceremony").order_by("pk").first())
+    if handover is None:
+        raise SystemExit("No handover in Skhirate-Témara: seed the database with seed_bench first.")
+    beneficiary = handover.project.beneficiary
+    convention = (Convention.objects.annotate(n=Count("projects")).order_by("-n").first())
+    bundle = (Ceremony.objects.annotate(n=Count("handovers")).filter(n__gte=50).order_by("pk").first())
+    ceremony = (Ceremony.objects.annotate(n=Count("handovers")).filter(n__gte=2, n__lt=50)
+                .order_by("pk").first()) or handover.ceremony
+    return Fixtures(
+        prefecture_pk=prefecture.pk, staff=f"staff_{prefecture.code}", officer=f"officer_{prefecture.code}",
+        beneficiary_public_id=str(beneficiary.public_id), cin=beneficiary.cin,
+        last_name=beneficiary.last_name, convention_pk=convention.pk, ceremony_pk=ceremony.pk,
+        bundle_ceremony_pk=bundle.pk if bundle else None, bundle_size=bundle.n if bundle else 0,
+        handover_pk=handover.pk, handover_token=handover.verification_token,
+        project_public_id=str(handover.project.public_id),
+        counts={
+            "beneficiaries": Beneficiary.objects.count(), "projects": Project.objects.count(),
+            "equipment lines": EquipmentItem.objects.count(), "ceremonies": Ceremony.objects.count(),
+            "handovers": Handover.objects.count(), "visits": FollowUpVisit.objects.count(),
+        },
+    )
+
+
+# --- measuring ----------------------------------------------------------------------------------
+@dataclass
+class Result:
+    label: str
+    url: str | None
+    target: str
+    median_ms: float | None = None
+    p95_ms: float | None = None
+    queries: int | None = None
+    note: str = ""
+    ok: bool | None = None
+
+    def row(self) -> str:
+        def ms(value):
+            return "" if value is None else f"{value:,.1f}"
+        verdict = {True: "met", False: "**not met**", None: ""}[self.ok]
+        if self.url is None:
+            return f"| {self.label} | {NOT_AVAILABLE} | | | {self.target} | |"
+        queries = "" if self.queries is None else str(self.queries)
+        note = f" ({self.note})" if self.note else ""
+        return (f"| {self.label} | {ms(self.median_ms)} | {ms(self.p95_ms)} | {queries} | "
+                f"{self.target} | {verdict}{note} |")
+
+
+def consume(response) -> int:
+    if getattr(response, "streaming", False):
+        return sum(len(chunk) for chunk in response.streaming_content)
+    return len(response.content)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def fetch_once(client: Client, url: str) -> tuple[int, int, str]:
+    """(status, queries, problem) of one request, queries counted."""
+    with CaptureQueriesContext(connection) as queries:
+        try:
+            response = client.get(url)
+            consume(response)
+        except Exception as exc:  # a page under construction may still break
+            return 500, len(queries), f"{type(exc).__name__}: {exc}"[:120]
+    problem = ""
+    if response.status_code != 200:
+        problem = f"HTTP {response.status_code}"
+        if response.status_code in (301, 302):
+            problem += f" to {response.get('Location', '')[:60]}"
+    return response.status_code, len(queries), problem
+
+
+def time_page(client: Client, url: str, iterations: int) -> list[float]:
+    times = []
+    for _ in range(iterations):
+        started = time.perf_counter()
+        consume(client.get(url))
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def bench_page(label, client, url, iterations, target_ms=LIST_TARGET_MS) -> Result:
+    result = Result(label, url, f"< {target_ms} ms, ≤ {MAX_QUERIES} queries")
+    if url is None:
+        return result
+    status, result.queries, problem = fetch_once(client, url)
+    if status != 200:
+        result.note, result.ok = problem, False
+        return result
+    times = time_page(client, url, iterations)
+    result.median_ms, result.p95_ms = statistics.median(times), percentile(times, 0.95)
+    result.ok = result.median_ms < target_ms and result.queries <= MAX_QUERIES
+    return result
+
+
+def bench_side_by_side(client_ours, ours, client_admin, admin, iterations) -> list[Result]:
+    """Our list and Django admin's change list, alternated in one run."""
+    mine = Result("Beneficiaries list (ours), side by side", ours, "ratio ≤ 1.0 vs admin")
+    theirs = Result("Beneficiaries change list (Django admin)", admin, "reference")
+    if ours is None or admin is None:
+        if admin is None:
+            theirs.note = "no ModelAdmin for Beneficiary"
+        return [mine, theirs]
+    for result, client in ((mine, client_ours), (theirs, client_admin)):
+        status, result.queries, problem = fetch_once(client, result.url)
+        if status != 200:
+            result.note, result.ok = problem, False
+            return [mine, theirs]
+    t_ours, t_admin = [], []
+    for _ in range(iterations):
+        t_ours += time_page(client_ours, ours, 1)
+        t_admin += time_page(client_admin, admin, 1)
+    for result, times in ((mine, t_ours), (theirs, t_admin)):
+        result.median_ms, result.p95_ms = statistics.median(times), percentile(times, 0.95)
+    ratio = mine.median_ms / theirs.median_ms
+    mine.note = f"ratio {ratio:.2f}"
+    mine.ok = ratio <= 1.0
+    return [mine, theirs]
+
+
+def bench_pdf(label, client, url, iterations, limit_s=None) -> Result:
+    target = "≤ 1.5 × WeasyPrint alone" + (f", < {limit_s:.0f} s" if limit_s else "")
+    result = Result(label, url, target)
+    if url is None:
+        return result
+    _CAPTURED_HTML.clear()
+    status, result.queries, problem = fetch_once(client, url)
+    if status != 200:
+        result.note, result.ok = problem, False
+        return result
+    captured = list(_CAPTURED_HTML)
+    times = time_page(client, url, iterations)
+    result.median_ms, result.p95_ms = statistics.median(times), percentile(times, 0.95)
+    if not captured:
+        result.note = "no HTML reached WeasyPrint: baseline not measured"
+        return result
+    alone = []
+    for _ in range(iterations):
+        started = time.perf_counter()
+        for html in captured:
+            weasyprint_alone(html)
+        alone.append((time.perf_counter() - started) * 1000)
+    baseline = statistics.median(alone)
+    ratio = result.median_ms / baseline
+    result.note = f"WeasyPrint alone {baseline:,.0f} ms, ratio {ratio:.2f}"
+    result.ok = ratio <= 1.5 and (limit_s is None or result.median_ms < limit_s * 1000)
+    return result
+
+
+# --- the CSV export, in a fresh process so that its memory is its own -------------------------
+def export_probe(url: str, username: str) -> dict:
+    client = logged_in(username)
+    consume(client.get(reverse("home")))  # imports and first queries out of the way
+    clear = Path("/proc/self/clear_refs")
+    clear.write_text("5")  # resets the peak resident size (VmHWM)
+    before = _status_kb("VmRSS")
+    started = time.perf_counter()
+    response = client.get(url)
+    stream = iter(response.streaming_content) if response.streaming else iter([response.content])
+    first = next(stream, b"")
+    first_ms = (time.perf_counter() - started) * 1000
+    size, lines = len(first), first.count(b"\n")
+    for chunk in stream:
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+    total_ms = (time.perf_counter() - started) * 1000
+    peak_mb = (_status_kb("VmHWM") - before) / 1024
+    # Second pass under tracemalloc: what Python itself held at most.
+    tracemalloc.start()
+    consume(client.get(url))
+    python_peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return {"status": response.status_code, "streaming": bool(response.streaming),
+            "content_type": response.get("Content-Type", ""), "first_ms": first_ms,
+            "total_ms": total_ms, "bytes": size, "lines": lines, "rss_peak_mb": peak_mb,
+            "python_peak_mb": python_peak_mb}
+
+
+def _status_kb(key: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def bench_export(url: str | None, username: str) -> Result:
+    result = Result("CSV export, 100,000 rows: first bytes", url,
+                    "streamed, peak memory increase < 100 MB")
+    if url is None:
+        return result
+    out = subprocess.run([sys.executable, __file__, "--export-probe", url, "--user", username],
+                         capture_output=True, text=True, timeout=900, check=False)
+    try:
+        probe = json.loads(out.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        result.note, result.ok = f"probe failed: {out.stderr.strip()[-200:]}", False
+        return result
+    if probe["status"] != 200:
+        result.note, result.ok = f"HTTP {probe['status']}", False
+        return result
+    result.median_ms = probe["first_ms"]
+    result.note = (f"{probe['lines'] - 1:,} rows, {probe['bytes'] / 2**20:.1f} MB in "
+                   f"{probe['total_ms'] / 1000:.1f} s; {'streamed' if probe['streaming'] else 'NOT streamed'}; "
+                   f"peak RSS +{probe['rss_peak_mb']:.0f} MB, Python heap peak "
+                   f"{probe['python_peak_mb']:.0f} MB")
+    result.ok = probe["streaming"] and probe["rss_peak_mb"] < 100
+    return result
+
+
+# --- gunicorn under load ------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def gunicorn_command(port: int) -> list[str]:
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    base = [gunicorn, "reintegration.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    for candidate in (REPO / "gunicorn.conf.py", REPO / "deploy" / "gunicorn.conf.py"):
+        if candidate.exists():
+            return [*base, "--config", str(candidate)]
+    return [*base, "--workers", "4"]
+
+
+def session_cookie(username: str) -> str:
+    client = logged_in(username)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def bench_load(path: str | None, username: str, seconds: int, connections: int) -> Result:
+    result = Result(f"gunicorn, {connections} clients for {seconds} s: beneficiaries list", path,
+                    "≥ 100 requests/s, no error")
+    if path is None:
+        return result
+    port = free_port()
+    command = gunicorn_command(port)
+    server = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    url = f"http://127.0.0.1:{port}{path}"
+    try:
+        cookie = session_cookie(username)
+        request = urllib.request.Request(url, headers={"Cookie": cookie})
+        for _ in range(60):
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+                    if response.status == 200 and response.url == url:
+                        break
+                    raise SystemExit(f"gunicorn answered {response.status} at {response.url}")
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.5)
+        else:
+            raise RuntimeError("gunicorn did not answer within 30 s")
+        rps, errors, detail = (run_wrk if shutil.which("wrk") else run_threads)(
+            url, cookie, seconds, connections)
+    except Exception as exc:
+        result.note, result.ok = f"{type(exc).__name__}: {exc}"[:200], False
+        return result
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    result.note = f"{rps:,.0f} requests/s, {errors} errors; {detail}; `{' '.join(command[1:])}`"
+    result.median_ms = None
+    result.ok = rps >= 100 and errors == 0
+    return result
+
+
+def run_wrk(url, cookie, seconds, connections):
+    out = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
+         "--latency", "-H", f"Cookie: {cookie}", url],
+        capture_output=True, text=True, timeout=seconds + 60, check=True,
+    ).stdout
+    rps, errors, latency = 0.0, 0, ""
+    for line in out.splitlines():
+        words = line.split()
+        if line.startswith("Requests/sec:"):
+            rps = float(words[1])
+        elif "Non-2xx or 3xx responses" in line:
+            errors += int(words[-1])
+        elif line.strip().startswith("Socket errors"):
+            errors += sum(int(part.split()[-1]) for part in line.split(":", 1)[1].split(","))
+        elif line.strip().startswith("50%") and not latency:
+            latency = f"latency p50 {words[1]}"
+        elif line.strip().startswith("99%"):
+            latency += f", p99 {words[1]}"
+    return rps, errors, f"wrk, {latency}"
+
+
+def run_threads(url, cookie, seconds, connections):
+    deadline = time.monotonic() + seconds
+    done, errors, lock = [0], [0], threading.Lock()
+
+    def worker():
+        request = urllib.request.Request(url, headers={"Cookie": cookie})
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+                    response.read()
+                    ok = response.status == 200
+            except Exception:
+                ok = False
+            with lock:
+                done[0] += ok
+                errors[0] += not ok
+
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return done[0] / seconds, errors[0], "Python threads (wrk not installed)"
+
+
+# --- the run ---------------------------------------------------------------------------------
+def run(args) -> list[Result]:
+    fx = pick_fixtures()
+    print(f"Data set: {', '.join(f'{v:,} {k}' for k, v in fx.counts.items())}", flush=True)
+    auditor = logged_in("bench_auditor")
+    staff = logged_in(fx.staff)
+    officer = logged_in(fx.officer)
+    admin = logged_in("bench_admin")
+    n = args.iterations
+    results = []
+
+    def page(label, names, client, url_values=None, query="", target_ms=LIST_TARGET_MS):
+        url = find_url(names, url_values or {})
+        if url is not None and query:
+            url = f"{url}?{query}"
+        print(f"  {label} ...", flush=True)
+        results.append(bench_page(label, client, url, n, target_ms))
+        return url
+
+    ben_list = page("Beneficiaries list, no filter", ["beneficiaries:list"], auditor)
+    if ben_list:
+        accepted = filter_names(ben_list)
+        search = next((p for p in ("q", "search", "query", "text") if p in accepted), "q")
+        pref = "prefecture" if "prefecture" in accepted or not accepted else next(
+            (p for p in accepted if "prefecture" in p), "prefecture")
+    else:
+        search, pref = "q", "prefecture"
+    page("Beneficiaries list, prefecture + status", ["beneficiaries:list"], auditor,
+         query=f"{pref}={fx.prefecture_pk}&status=in_programme")
+    page("Beneficiaries list, search by name", ["beneficiaries:list"], auditor,
+         query=f"{search}={fx.last_name}")
+    page("Beneficiaries list, search by CIN", ["beneficiaries:list"], auditor, query=f"{search}={fx.cin}")
+    page("Beneficiaries list, page 500", ["beneficiaries:list"], auditor, query="page=500")
+    page("Beneficiary detail", ["beneficiaries:detail"], auditor, {"public_id": fx.beneficiary_public_id})
+    page("Projects list", ["grants:project_list"], auditor)
+    page("Project detail", ["grants:project_detail"], auditor, {"public_id": fx.project_public_id})
+    page("Review queue (officer of one prefecture)", ["grants:review_queue"], officer)
+    page("Conventions list", ["grants:convention_list"], auditor)
+    page("Convention detail (largest)", ["grants:convention_detail"], auditor, {"pk": fx.convention_pk})
+    page("Ceremonies list", ["ceremonies:list"], auditor)
+    page("Ceremony detail", ["ceremonies:detail", "ceremonies:ceremony_detail"], auditor,
+         {"pk": fx.ceremony_pk, "ceremony_pk": fx.ceremony_pk})
+    page("Follow-up visits list", ["grants:visit_list"], auditor)
+    page("Dashboard, national", ["dashboard", "reports:dashboard", "dashboard:index"], auditor,
+         target_ms=DASHBOARD_TARGET_MS)
+    page("Dashboard, one prefecture (its staff)", ["dashboard", "reports:dashboard", "dashboard:index"],
+         staff, target_ms=DASHBOARD_TARGET_MS)
+
+    admin_url = find_url(["admin:beneficiaries_beneficiary_changelist"], {})
+    print("  side by side with Django admin ...", flush=True)
+    results += bench_side_by_side(auditor, ben_list, admin, admin_url, n)
+
+    export_names = [name for name in all_url_names() if "export" in name and "benefic" in name]
+    export_url = find_url(sorted(export_names, key=lambda x: ("csv" not in x, x)), {"format": "csv"})
+    if export_url and "csv" not in export_url:
+        export_url += "?format=csv"
+    print("  CSV export ...", flush=True)
+    results.append(bench_export(export_url, "bench_auditor"))
+
+    if not args.skip_pdf:
+        token_values = {"pk": fx.handover_pk, "handover_pk": fx.handover_pk,
+                        "token": fx.handover_token, "ceremony_pk": fx.ceremony_pk}
+        certificate = find_url(["ceremonies:certificate", "ceremonies:certificate_pdf",
+                                "ceremonies:handover_certificate", "ceremonies:handover_pdf"], token_values)
+        print("  certificate PDF ...", flush=True)
+        results.append(bench_pdf("Certificate PDF (one page)", staff, certificate, max(3, n // 4)))
+        bundle = None
+        if fx.bundle_ceremony_pk:
+            bundle = find_url(["ceremonies:bundle", "ceremonies:bundle_pdf", "ceremonies:ceremony_bundle",
+                               "ceremonies:certificates_pdf"],
+                              {"pk": fx.bundle_ceremony_pk, "ceremony_pk": fx.bundle_ceremony_pk})
+        print("  bundle PDF ...", flush=True)
+        results.append(bench_pdf(f"Ceremony bundle ({fx.bundle_size} certificates)", admin, bundle, 3,
+                                 limit_s=5))
+    if not args.skip_load:
+        print("  gunicorn under load ...", flush=True)
+        results.append(bench_load(ben_list, "bench_auditor", args.seconds, args.connections))
+    return results, fx
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem = _meminfo_gb()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
+        db = cursor.fetchone()[0].split(" on ")[0]
+    return (f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, {platform.platform()}, "
+            f"Python {platform.python_version()}, Django {django.get_version()}, {db}")
+
+
+def _meminfo_gb() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) / 2**20
+    return 0.0
+
+
+def report(results: list[Result], fx: Fixtures, iterations: int) -> str:
+    lines = [
+        f"Run of {time.strftime('%Y-%m-%d %H:%M')} on {machine()}.",
+        f"Data set: {', '.join(f'{v:,} {k}' for k, v in fx.counts.items())}. "
+        f"{iterations} requests per page after one that counts the queries; server time in-process "
+        f"through Django's test client, DEBUG off.",
+        "",
+        "| page | median ms | p95 ms | queries | target | verdict |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    lines += [result.row() for result in results]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=20, help="length of the load test")
+    parser.add_argument("--connections", type=int, default=20, help="concurrent clients of the load test")
+    parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--skip-pdf", action="store_true")
+    parser.add_argument("--output", help="also write the markdown table to this file")
+    parser.add_argument("--export-probe", help=argparse.SUPPRESS)
+    parser.add_argument("--user", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.export_probe:
+        print(json.dumps(export_probe(args.export_probe, args.user)))
+        return
+    if connection.vendor != "postgresql":
+        print("Warning: the targets are for PostgreSQL; DATABASE_URL points elsewhere.", file=sys.stderr)
+    results, fx = run(args)
+    text = report(results, fx, args.iterations)
+    print()
+    print(text)
+    if args.output:
+        Path(args.output).write_text(text)
+
+
+if __name__ == "__main__":
+    main()

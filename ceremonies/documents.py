@@ -1,0 +1,249 @@
+"""The ceremony's documents: handover certificates, the bundle, the attendance sheet.
+
+Each function returns a `PdfDocument` from the one PDF pipeline
+(`reintegration.common.pdf.render_pdf`); the templates live in
+`ceremonies/templates/ceremonies/pdf/` and share `static/css/pdf.css`. Certificates are
+bilingual whatever the reader's language: the templates switch with `{% language %}`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import segno
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from num2words import num2words
+
+from grants.models import ZERO, Disbursement
+from reintegration.common.pdf import PdfDocument, render_pdf
+
+from .models import Ceremony, Handover
+
+# --- amounts in words -------------------------------------------------------------------
+
+_AR_UNITS_3_TO_10 = "ثلاثة|أربعة|خمسة|ستة|سبعة|ثمانية|تسعة|عشرة"
+
+
+def _split(value) -> tuple[int, int]:
+    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    dirhams = int(amount)
+    return dirhams, int((amount - dirhams) * 100)
+
+
+def _words_fr(number: int, singular: str, plural: str) -> str:
+    words = num2words(number, lang="fr")
+    if number in (0, 1):
+        return f"{words} {singular}"
+    # "un million de dirhams", "deux milliards de dirhams"
+    if re.search(r"(million|milliard)s?$", words):
+        return f"{words} de {plural}"
+    return f"{words} {plural}"
+
+
+def _words_ar(number: int) -> str:
+    words = num2words(number, lang="ar")
+    # num2words writes "و" as a word of its own; in Arabic it is joined to the next one.
+    words = words.replace(" و ", " و")
+    # 3 to 10 thousand: the counted word is plural, also after a hundred ("مائة وعشرة آلاف").
+    return re.sub(rf"(^|\s|و)({_AR_UNITS_3_TO_10}) ألف(?=\s|$)", r"\1\2 آلاف", words)
+
+
+# Arabic counted nouns agree with the number: 1, 2, 3-10, 11-99, then hundreds.
+_AR_DIRHAM = ("درهم واحد", "درهمان", "دراهم", "درهماً", "درهم")
+_AR_CENTIME = ("سنتيم واحد", "سنتيمان", "سنتيمات", "سنتيماً", "سنتيم")
+
+
+def _counted_ar(number: int, forms: tuple[str, str, str, str, str]) -> str:
+    one, two, plural, accusative, genitive = forms
+    if number == 1:
+        return one
+    if number == 2:
+        return two
+    rest = number % 100
+    if 3 <= rest <= 10:
+        noun = plural
+    elif 11 <= rest <= 99:
+        noun = accusative
+    else:
+        noun = genitive
+    return f"{_words_ar(number)} {noun}"
+
+
+def amount_in_words(value, language: str = "fr") -> str:
+    """512430 -> "cinq cent douze mille quatre cent trente dirhams" (fr) or
+    "خمسمائة واثنا عشر ألفاً وأربعمائة وثلاثون درهماً" (ar); centimes after "et" / "و"."""
+    if value is None or value == "":
+        return ""
+    dirhams, centimes = _split(value)
+    language = (language or "fr")[:2]
+    if language == "ar":
+        text = _counted_ar(dirhams, _AR_DIRHAM)
+        if centimes:
+            text += f" و{_counted_ar(centimes, _AR_CENTIME)}"
+        return text
+    if language == "en":
+        text = f"{num2words(dirhams, lang='en')} dirham{'' if dirhams == 1 else 's'}"
+        if centimes:
+            text += f" and {num2words(centimes, lang='en')} centime{'' if centimes == 1 else 's'}"
+        return text
+    text = _words_fr(dirhams, "dirham", "dirhams")
+    if centimes:
+        text += f" et {_words_fr(centimes, 'centime', 'centimes')}"
+    return text
+
+
+# --- verification -----------------------------------------------------------------------
+
+def verification_url(handover: Handover) -> str:
+    """The public address printed (and encoded in the QR code) on the certificate."""
+    return settings.PUBLIC_BASE_URL + reverse("verify", args=[handover.verification_token])
+
+
+def qr_code(data: str) -> str:
+    """A QR code of `data` as an SVG data URI (the PDF fetcher accepts data: URLs)."""
+    return segno.make(data, error="m", micro=False).svg_data_uri(scale=4, border=2)
+
+
+# --- what the documents show ------------------------------------------------------------
+
+@dataclass
+class Line:
+    designation: str
+    quantity: int
+    unit_price: Decimal
+    total: Decimal
+    serial_number: str
+
+
+def certificate_lines(handover: Handover) -> list[Line]:
+    return [
+        Line(
+            designation=item["designation"],
+            quantity=item["quantity"],
+            unit_price=Decimal(item["unit_price"]),
+            total=Decimal(item["total"]),
+            serial_number=item.get("serial_number", ""),
+        )
+        for item in handover.items
+    ]
+
+
+def handovers_for_documents(ceremony: Ceremony, *, include_revoked: bool = False):
+    """The ceremony's handovers with everything the certificates print, in one go."""
+    handovers = ceremony.handovers.select_related(
+        "project__beneficiary", "project__sector", "project__convention",
+    ).order_by("certificate_number")
+    if not include_revoked:
+        handovers = handovers.valid()
+    return handovers
+
+
+def certificate_context(handover: Handover) -> dict:
+    ceremony = handover.ceremony
+    project = handover.project
+    url = verification_url(handover)
+    value = handover.value
+    return {
+        "handover": handover,
+        "ceremony": ceremony,
+        "project": project,
+        "beneficiary": project.beneficiary,
+        "convention": project.convention,
+        "lines": certificate_lines(handover),
+        "value": value,
+        "value_fr": amount_in_words(value, "fr"),
+        "value_ar": amount_in_words(value, "ar"),
+        "cash_grant": handover.cash_grant,
+        "cash_grant_fr": amount_in_words(handover.cash_grant, "fr"),
+        "cash_grant_ar": amount_in_words(handover.cash_grant, "ar"),
+        "verification_url": url,
+        "qr_code": qr_code(url),
+    }
+
+
+def _common_context() -> dict:
+    return {
+        "foundation_name": settings.FOUNDATION_NAME,
+        "foundation_name_ar": settings.FOUNDATION_NAME_AR,
+        "cndp_authorisation": settings.CNDP_AUTHORISATION,
+        "printed_on": timezone.localdate(),
+    }
+
+
+def certificate_pdf(handover: Handover) -> PdfDocument:
+    context = {**_common_context(), "certificates": [certificate_context(handover)]}
+    return render_pdf(
+        "ceremonies/pdf/certificate.html", context,
+        filename=f"{handover.certificate_number}.pdf", language="fr",
+    )
+
+
+def ceremony_summary(ceremony: Ceremony) -> dict:
+    """The figures of the procès-verbal and of the ceremony's page: number of
+    beneficiaries, value handed over (from the certificates once held) and cash grants."""
+    rows = []
+    if ceremony.status == Ceremony.Status.HELD:
+        for handover in handovers_for_documents(ceremony):
+            rows.append({"project": handover.project, "handover": handover,
+                         "value": handover.value, "cash_grant": handover.cash_grant})
+    else:
+        projects = (
+            ceremony.projects.with_equipment_total()
+            .select_related("beneficiary", "sector", "convention")
+            .order_by("reference")
+        )
+        for project in projects:
+            rows.append({"project": project, "handover": None,
+                         "value": project.equipment_total, "cash_grant": project.cash_grant_amount})
+    total = sum((row["value"] for row in rows), ZERO)
+    cash_total = sum((row["cash_grant"] for row in rows), ZERO)
+    return {
+        "rows": rows,
+        "beneficiary_count": len(rows),
+        "total_value": total,
+        "total_value_fr": amount_in_words(total, "fr"),
+        "total_value_ar": amount_in_words(total, "ar"),
+        "cash_total": cash_total,
+        "grand_total": total + cash_total,
+    }
+
+
+def bundle_pdf(ceremony: Ceremony) -> PdfDocument:
+    """The procès-verbal of the ceremony followed by every valid certificate."""
+    handovers = list(handovers_for_documents(ceremony))
+    for handover in handovers:
+        handover.ceremony = ceremony
+    context = {
+        **_common_context(),
+        "ceremony": ceremony,
+        "guests": list(ceremony.guests.all()),
+        "summary": ceremony_summary(ceremony),
+        "certificates": [certificate_context(handover) for handover in handovers],
+    }
+    return render_pdf(
+        "ceremonies/pdf/bundle.html", context,
+        filename=f"ceremonie-{ceremony.held_on:%Y-%m-%d}-{ceremony.pk}.pdf", language="fr",
+    )
+
+
+def attendance_pdf(ceremony: Ceremony) -> PdfDocument:
+    """The list of beneficiaries to sign on the day, with a signature column."""
+    summary = ceremony_summary(ceremony)
+    context = {**_common_context(), "ceremony": ceremony, "summary": summary}
+    return render_pdf(
+        "ceremonies/pdf/attendance.html", context,
+        filename=f"emargement-{ceremony.held_on:%Y-%m-%d}-{ceremony.pk}.pdf", language="fr",
+    )
+
+
+def paid_cash_grants(projects) -> dict[int, Decimal]:
+    """project pk -> cash grant paid so far."""
+    paid: dict[int, Decimal] = {}
+    for disbursement in Disbursement.objects.filter(project__in=projects).only("project", "amount"):
+        paid[disbursement.project_id] = paid.get(disbursement.project_id, ZERO) + disbursement.amount
+    return paid
+

@@ -1,0 +1,270 @@
+"""Ceremonies: every change of a ceremony and of its certificates is one function here.
+
+Keyword-only and atomic; each checks who may act (role, then scope) before anything
+else, with a translated error. Views, the admin, the demo seed and tests call the same
+functions. The projects' own workflow stays in `grants.services`: holding a ceremony
+calls `equip_project`, it never sets a project's status itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grants.models import Convention, Project
+from grants.services import equip_project
+from reintegration.accounts.roles import Role
+from reintegration.common.uploads import validate_document
+from reintegration.sequences.models import next_number
+
+from .models import Ceremony, CeremonyPhoto, Guest, Handover
+
+MANAGER_ROLES = (Role.FOUNDATION_STAFF, Role.ADMIN)
+CERTIFICATE_PREFIX = "AGR"
+CERTIFICATE_WIDTH = 6
+
+
+# --- guards -----------------------------------------------------------------------------
+
+def may_manage(user, ceremony: Ceremony | None = None, prefecture=None) -> bool:
+    """Foundation staff of the ceremony's prefecture, and admins, run ceremonies."""
+    if not (user.is_authenticated and user.is_active and user.role in MANAGER_ROLES):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    prefecture_id = ceremony.prefecture_id if ceremony is not None else getattr(prefecture, "pk", None)
+    return user.prefectures.filter(pk=prefecture_id).exists()
+
+
+def may_revoke(user) -> bool:
+    return user.is_authenticated and user.is_active and user.role == Role.ADMIN
+
+
+def _ensure_may_manage(user, ceremony: Ceremony | None = None, prefecture=None) -> None:
+    if not may_manage(user, ceremony, prefecture):
+        raise PermissionDenied(
+            _("Only the foundation's staff of the ceremony's prefecture may change it.")
+        )
+
+
+def _ensure_planned(ceremony: Ceremony) -> None:
+    if ceremony.status != Ceremony.Status.PLANNED:
+        raise ValidationError(
+            _("This ceremony has been held: its details and projects can no longer change."),
+            code="held",
+        )
+
+
+def _check_convention(ceremony: Ceremony) -> None:
+    convention: Convention | None = ceremony.convention
+    if convention is not None and convention.prefecture_id != ceremony.prefecture_id:
+        raise ValidationError(
+            {"convention": _("The convention must be one of the ceremony's prefecture.")}
+        )
+
+
+def _lock(ceremony: Ceremony) -> Ceremony:
+    """Lock the ceremony row and reload it, so two posts of one form are served in turn."""
+    ceremony.refresh_from_db(from_queryset=Ceremony.objects.select_for_update())
+    return ceremony
+
+
+def _save_guests(ceremony: Ceremony, guests: Iterable[Guest]) -> None:
+    for guest in guests:
+        guest.ceremony = ceremony
+        guest.full_clean()
+        guest.save()
+
+
+# --- the ceremony -----------------------------------------------------------------------
+
+@transaction.atomic
+def create_ceremony(*, ceremony: Ceremony, user, guests: Iterable[Guest] = ()) -> Ceremony:
+    """Save a new planned ceremony (and its guests) for a prefecture of the user's."""
+    _ensure_may_manage(user, prefecture=ceremony.prefecture)
+    _check_convention(ceremony)
+    ceremony.status = Ceremony.Status.PLANNED
+    ceremony.created_by = user
+    ceremony.full_clean()
+    ceremony.save()
+    _save_guests(ceremony, guests)
+    return ceremony
+
+
+@transaction.atomic
+def update_ceremony(*, ceremony: Ceremony, user, guests: Iterable[Guest] = (),
+                    removed_guests: Iterable[Guest] = ()) -> Ceremony:
+    """Change a planned ceremony. Once held, its date, place and presidency are printed
+    on the certificates and stay as they were."""
+    current = Ceremony.objects.select_for_update().get(pk=ceremony.pk)
+    _ensure_may_manage(user, current)
+    _ensure_may_manage(user, ceremony)  # also the prefecture it moves to, if it moves
+    _ensure_planned(current)
+    _check_convention(ceremony)
+    ceremony.status = current.status
+    ceremony.full_clean()
+    ceremony.save()
+    for guest in removed_guests:
+        if guest.pk and guest.ceremony_id == ceremony.pk:
+            guest.delete()
+    _save_guests(ceremony, guests)
+    return ceremony
+
+
+def ready_projects(ceremony: Ceremony):
+    """The projects that may be added to `ceremony`: approved, every line delivered, of
+    its prefecture, and on no other planned ceremony (one project, one handover)."""
+    return (
+        Project.objects.ready_for_ceremony()
+        .filter(prefecture=ceremony.prefecture_id)
+        .exclude(ceremonies__status=Ceremony.Status.PLANNED)
+    )
+
+
+@transaction.atomic
+def add_projects(*, ceremony: Ceremony, projects: Iterable[Project], user) -> Ceremony:
+    _ensure_may_manage(user, ceremony)
+    _lock(ceremony)
+    _ensure_planned(ceremony)
+    projects = list(projects)
+    if not projects:
+        raise ValidationError({"projects": _("Choose at least one project.")}, code="required")
+    allowed = set(ready_projects(ceremony).values_list("pk", flat=True))
+    refused = [p.reference for p in projects if p.pk not in allowed]
+    if refused:
+        raise ValidationError(
+            {"projects": _(
+                "These projects cannot be handed over at this ceremony (not approved, equipment "
+                "not all delivered, another prefecture, or already on a planned ceremony): %(refs)s."
+            ) % {"refs": ", ".join(sorted(refused))}},
+            code="not_ready",
+        )
+    ceremony.projects.add(*projects)
+    return ceremony
+
+
+@transaction.atomic
+def remove_project(*, ceremony: Ceremony, project: Project, user) -> Ceremony:
+    _ensure_may_manage(user, ceremony)
+    _lock(ceremony)
+    _ensure_planned(ceremony)
+    ceremony.projects.remove(project)
+    return ceremony
+
+
+def equipment_snapshot(project: Project) -> list[dict]:
+    """The project's equipment lines as the certificate lists them, amounts as strings
+    (JSON has no decimals)."""
+    return [
+        {
+            "designation": line.designation,
+            "quantity": line.quantity,
+            "unit_price": str(line.unit_price),
+            "total": str(line.total),
+            "serial_number": line.serial_number,
+        }
+        for line in project.equipment_items.order_by("pk")
+    ]
+
+
+@transaction.atomic
+def hold_ceremony(*, ceremony: Ceremony, user) -> list[Handover]:
+    """The ceremony took place: issue one certificate per project, move each project to
+    `equipped` (its lines to `handed_over`) and mark the ceremony held — all or nothing.
+
+    Certificate numbers come from the yearly sequence, whose row lock serialises two
+    ceremonies held at the same moment; a number is never given twice, nor reused.
+    """
+    _ensure_may_manage(user, ceremony)
+    _lock(ceremony)
+    if ceremony.status == Ceremony.Status.HELD:
+        raise ValidationError(_("This ceremony has already been marked as held."), code="held")
+    if ceremony.held_on > timezone.localdate():
+        raise ValidationError(
+            _("This ceremony is dated %(date)s: it cannot be marked as held before that day.")
+            % {"date": ceremony.held_on.strftime("%d/%m/%Y")},
+            code="future",
+        )
+    # Lock the projects too (in one order, so two holds cannot deadlock): their lines
+    # are copied onto the certificates and must not change meanwhile.
+    list(Project.objects.select_for_update().filter(ceremonies=ceremony).order_by("pk"))
+    projects = list(ceremony.projects.order_by("reference"))
+    if not projects:
+        raise ValidationError(
+            _("Add the projects whose equipment is handed over before marking the ceremony held."),
+            code="empty",
+        )
+    handovers = []
+    for project in projects:
+        handover = Handover.objects.create(
+            ceremony=ceremony,
+            project=project,
+            certificate_number=next_number(
+                CERTIFICATE_PREFIX, ceremony.held_on.year, CERTIFICATE_WIDTH
+            ),
+            items=equipment_snapshot(project),
+            cash_grant=project.cash_grant_amount,
+        )
+        equip_project(project=project, user=user)
+        handovers.append(handover)
+    ceremony.status = Ceremony.Status.HELD
+    ceremony.save(update_fields=["status"])
+    return handovers
+
+
+# --- certificates -----------------------------------------------------------------------
+
+@transaction.atomic
+def revoke_handover(*, handover: Handover, user, reason: str) -> Handover:
+    """Cancel a certificate (a wrong item, equipment never received). The verification
+    page then says so; its number stays taken."""
+    if not may_revoke(user):
+        raise PermissionDenied(_("Only an administrator may revoke a certificate."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Please write the reason.")}, code="required")
+    handover.refresh_from_db(from_queryset=Handover.objects.select_for_update())
+    if handover.is_revoked:
+        raise ValidationError(_("This certificate has already been revoked."), code="revoked")
+    handover.revoked_at = timezone.now()
+    handover.revoked_by = user
+    handover.revoked_reason = reason
+    handover.save(update_fields=["revoked_at", "revoked_by", "revoked_reason"])
+    return handover
+
+
+@transaction.atomic
+def attach_signed_copy(*, handover: Handover, user, file) -> Handover:
+    """Keep the scan of the certificate signed at the ceremony (PDF, JPEG or PNG)."""
+    _ensure_may_manage(user, handover.ceremony)
+    try:
+        content_type = validate_document(file)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
+    handover.refresh_from_db(from_queryset=Handover.objects.select_for_update())
+    # The stored name's extension comes from the content type (see signed_copy_upload_to).
+    handover.signed_copy_content_type = content_type
+    handover.signed_copy.save("signed", file, save=False)
+    handover.save(update_fields=["signed_copy", "signed_copy_content_type"])
+    return handover
+
+
+@transaction.atomic
+def add_photo(*, ceremony: Ceremony, user, image, caption: str = "") -> CeremonyPhoto:
+    _ensure_may_manage(user, ceremony)
+    try:
+        content_type = validate_document(image)
+    except ValidationError as error:
+        raise ValidationError({"image": error.messages}) from None
+    if content_type not in ("image/jpeg", "image/png"):
+        raise ValidationError({"image": _("A photo must be a JPEG or PNG image.")}, code="bad_type")
+    photo = CeremonyPhoto(
+        ceremony=ceremony, content_type=content_type, caption=caption.strip(), uploaded_by=user
+    )
+    photo.image.save("photo", image, save=False)
+    photo.save()
+    return photo

@@ -1,0 +1,464 @@
+"""Pages of ceremonies and their certificates, and the public verification page.
+
+Thin views: fetch through `visible_to(user)` first (out of scope -> 404 for everyone,
+before any role check, so nothing leaks), bind a form, call one function of
+`ceremonies.services`, redirect with a message. Readers in scope (the prefecture's
+officers, the auditor) get 403 on the pages that change something.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from django.views.generic import FormView, TemplateView
+from django_filters.views import FilterView
+
+from reintegration.audit.models import AccessLog, log_access
+from reintegration.common.exports import ExportMixin
+from reintegration.common.money import format_money
+
+from . import documents, services
+from .exports import CEREMONY_COLUMNS
+from .filters import CeremonyFilter
+from .forms import AddProjectsForm, CeremonyForm, GuestFormSet, PhotoForm, ReasonForm, SignedCopyForm
+from .models import Ceremony, CeremonyPhoto, Handover
+from .ratelimit import too_many_requests
+
+EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+
+def put_errors_on_form(form, error: ValidationError) -> None:
+    """A service's error goes on the field it names, or on top of the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def ceremony_crumbs(ceremony: Ceremony | None = None) -> list[tuple[str, str | None]]:
+    crumbs = [(_("Ceremonies"), reverse("ceremonies:list"))]
+    if ceremony is not None:
+        crumbs.append((str(ceremony), ceremony.get_absolute_url()))
+    return crumbs
+
+
+def press_line(summary: dict) -> str:
+    """“7 bénéficiaires, équipements d'une valeur de 512 430,00 DH”, for the press release."""
+    count = summary["beneficiary_count"]
+    return ngettext(
+        "%(count)s beneficiary, equipment worth %(value)s",
+        "%(count)s beneficiaries, equipment worth %(value)s",
+        count,
+    ) % {"count": count, "value": format_money(summary["total_value"])}
+
+
+class CrumbsMixin:
+    def get_crumbs(self) -> list[tuple[str, str | None]]:
+        return []
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("crumbs", self.get_crumbs())
+        return super().get_context_data(**kwargs)
+
+
+class CeremonyMixin(CrumbsMixin, PermissionRequiredMixin):
+    """Fetch the ceremony through the user's scope *before* checking the role."""
+
+    permission_required = "ceremonies.view_ceremony"
+    raise_exception = True
+
+    def dispatch(self, request, *args, **kwargs):
+        self.ceremony = get_object_or_404(
+            Ceremony.objects.visible_to(request.user).select_related("prefecture", "convention"),
+            pk=kwargs["pk"],
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_crumbs(self):
+        return ceremony_crumbs(self.ceremony)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("ceremony", self.ceremony)
+        return super().get_context_data(**kwargs)
+
+    def back(self):
+        return redirect(self.ceremony.get_absolute_url())
+
+
+class HandoverMixin(CrumbsMixin, PermissionRequiredMixin):
+    permission_required = "ceremonies.view_handover"
+    raise_exception = True
+
+    def dispatch(self, request, *args, **kwargs):
+        self.handover = get_object_or_404(
+            Handover.objects.visible_to(request.user).select_related(
+                "ceremony__prefecture", "project__beneficiary", "project__sector",
+                "project__convention",
+            ),
+            pk=kwargs["pk"],
+        )
+        self.ceremony = self.handover.ceremony
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_crumbs(self):
+        return [*ceremony_crumbs(self.ceremony), (self.handover.certificate_number, None)]
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("handover", self.handover)
+        kwargs.setdefault("ceremony", self.ceremony)
+        return super().get_context_data(**kwargs)
+
+
+# --- ceremonies -------------------------------------------------------------------------
+
+class CeremonyListView(ExportMixin, CrumbsMixin, PermissionRequiredMixin, FilterView):
+    permission_required = "ceremonies.view_ceremony"
+    raise_exception = True
+    filterset_class = CeremonyFilter
+    template_name = "ceremonies/ceremony_list.html"
+    paginate_by = 25
+    export_columns = CEREMONY_COLUMNS
+    export_filename = "ceremonies"
+    export_select_related = ["convention"]
+
+    def get_crumbs(self):
+        return [(_("Ceremonies"), None)]
+
+    def get_queryset(self):
+        return (
+            Ceremony.objects.visible_to(self.request.user)
+            .with_figures()
+            .annotate(handover_count=Count("handovers", filter=Q(handovers__revoked_at__isnull=True)))
+            .select_related("prefecture")
+            .order_by("-held_on", "-pk")
+        )
+
+
+class CeremonyFormMixin:
+    """The ceremony's form and its guests' formset, saved together or not at all."""
+
+    template_name = "ceremonies/ceremony_form.html"
+
+    def forms(self, instance):
+        data = self.request.POST if self.request.method == "POST" else None
+        form = CeremonyForm(data, instance=instance, user=self.request.user)
+        formset = GuestFormSet(data, instance=instance, prefix="guests")
+        return form, formset
+
+    def render_forms(self, form, formset, **extra):
+        context = {"form": form, "formset": formset, "crumbs": self.get_crumbs(), **extra}
+        return render(self.request, self.template_name, context)
+
+    def save(self, form, formset, service):
+        """Call `service(ceremony, guests, removed)` with the unsaved objects; None when
+        the forms or the service refuse (errors are then on the form)."""
+        if not (form.is_valid() and formset.is_valid()):
+            return None
+        try:
+            with transaction.atomic():
+                guests = formset.save(commit=False)
+                return service(form.save(commit=False), guests, list(formset.deleted_objects))
+        except ValidationError as error:
+            put_errors_on_form(form, error)
+            return None
+
+
+class CeremonyCreateView(CeremonyFormMixin, CrumbsMixin, PermissionRequiredMixin, View):
+    permission_required = "ceremonies.add_ceremony"
+    raise_exception = True
+
+    def get_crumbs(self):
+        return [*ceremony_crumbs(), (_("New ceremony"), None)]
+
+    def get(self, request, *args, **kwargs):
+        return self.render_forms(*self.forms(Ceremony()))
+
+    def post(self, request, *args, **kwargs):
+        form, formset = self.forms(Ceremony())
+        ceremony = self.save(form, formset, lambda ceremony, guests, _removed: services.create_ceremony(
+            ceremony=ceremony, user=request.user, guests=guests))
+        if ceremony is None:
+            return self.render_forms(form, formset)
+        messages.success(request, _("Ceremony created. Now add the projects handed over."))
+        return redirect(ceremony)
+
+
+class CeremonyUpdateView(CeremonyFormMixin, CeremonyMixin, View):
+    permission_required = "ceremonies.change_ceremony"
+
+    def get_crumbs(self):
+        return [*ceremony_crumbs(self.ceremony), (_("Edit"), None)]
+
+    def get(self, request, *args, **kwargs):
+        if self.ceremony.status == Ceremony.Status.HELD:
+            messages.error(request, _("This ceremony has been held: its details can no longer change."))
+            return self.back()
+        return self.render_forms(*self.forms(self.ceremony), ceremony=self.ceremony)
+
+    def post(self, request, *args, **kwargs):
+        form, formset = self.forms(self.ceremony)
+        ceremony = self.save(form, formset, lambda ceremony, guests, removed: services.update_ceremony(
+            ceremony=ceremony, user=request.user, guests=guests, removed_guests=removed))
+        if ceremony is None:
+            return self.render_forms(form, formset, ceremony=self.ceremony)
+        messages.success(request, _("Ceremony saved."))
+        return redirect(ceremony)
+
+
+class CeremonyDetailView(CeremonyMixin, TemplateView):
+    template_name = "ceremonies/ceremony_detail.html"
+
+    def get_crumbs(self):
+        return [*ceremony_crumbs(), (str(self.ceremony), None)]
+
+    def get_context_data(self, **kwargs):
+        ceremony = self.ceremony
+        user = self.request.user
+        summary = documents.ceremony_summary(ceremony)
+        projects = [row["project"] for row in summary["rows"]]
+        paid = documents.paid_cash_grants(projects)
+        for row in summary["rows"]:
+            row["paid"] = paid.get(row["project"].pk)
+        may_manage = services.may_manage(user, ceremony)
+        planned = ceremony.status == Ceremony.Status.PLANNED
+        return super().get_context_data(
+            summary=summary,
+            press_line=press_line(summary),
+            guests=list(ceremony.guests.all()),
+            photos=list(ceremony.photos.all()),
+            revoked=list(
+                ceremony.handovers.filter(revoked_at__isnull=False)
+                .select_related("project__beneficiary").order_by("certificate_number")
+            ),
+            may_manage=may_manage,
+            may_revoke=services.may_revoke(user),
+            planned=planned,
+            ready_count=services.ready_projects(ceremony).count() if may_manage and planned else 0,
+            **kwargs,
+        )
+
+
+class AddProjectsView(CeremonyMixin, FormView):
+    permission_required = "ceremonies.change_ceremony"
+    form_class = AddProjectsForm
+    template_name = "ceremonies/add_projects.html"
+
+    def get_crumbs(self):
+        return [*ceremony_crumbs(self.ceremony), (_("Add projects"), None)]
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "ceremony": self.ceremony}
+
+    def form_valid(self, form):
+        try:
+            services.add_projects(
+                ceremony=self.ceremony, projects=form.cleaned_data["projects"], user=self.request.user
+            )
+        except ValidationError as error:
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        count = len(form.cleaned_data["projects"])
+        messages.success(self.request, ngettext(
+            "%(count)s project added to the ceremony.", "%(count)s projects added to the ceremony.", count
+        ) % {"count": count})
+        return self.back()
+
+
+class RemoveProjectView(CeremonyMixin, View):
+    permission_required = "ceremonies.change_ceremony"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        project = get_object_or_404(self.ceremony.projects.all(), pk=kwargs["project_pk"])
+        try:
+            services.remove_project(ceremony=self.ceremony, project=project, user=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Project %(reference)s removed from the ceremony.")
+                             % {"reference": project.reference})
+        return self.back()
+
+
+class HoldView(CeremonyMixin, View):
+    """The ceremony took place: certificates are issued, projects become equipped."""
+
+    permission_required = "ceremonies.change_ceremony"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            handovers = services.hold_ceremony(ceremony=self.ceremony, user=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, ngettext(
+                "Ceremony held: %(count)s certificate issued.",
+                "Ceremony held: %(count)s certificates issued.",
+                len(handovers),
+            ) % {"count": len(handovers)})
+        return self.back()
+
+
+class PhotoUploadView(CeremonyMixin, FormView):
+    permission_required = "ceremonies.add_ceremonyphoto"
+    form_class = PhotoForm
+    template_name = "ceremonies/upload.html"
+
+    def get_crumbs(self):
+        return [*ceremony_crumbs(self.ceremony), (_("Add a photo"), None)]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(heading=_("Add a photo of the ceremony"), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.add_photo(
+                ceremony=self.ceremony, user=self.request.user,
+                image=form.cleaned_data["image"], caption=form.cleaned_data["caption"],
+            )
+        except ValidationError as error:
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Photo added."))
+        return self.back()
+
+
+class PhotoView(CeremonyMixin, View):
+    def get(self, request, *args, **kwargs):
+        photo = get_object_or_404(CeremonyPhoto.objects.filter(ceremony=self.ceremony), pk=kwargs["photo_pk"])
+        content_type = photo.content_type or "image/jpeg"
+        return FileResponse(photo.image.open("rb"), content_type=content_type)
+
+
+# --- documents --------------------------------------------------------------------------
+
+class BundlePdfView(CeremonyMixin, View):
+    def get(self, request, *args, **kwargs):
+        if self.ceremony.status != Ceremony.Status.HELD:
+            raise Http404
+        document = documents.bundle_pdf(self.ceremony)
+        log_access(request, AccessLog.Action.PDF, self.ceremony, detail="ceremony bundle")
+        return _pdf_response(document)
+
+
+class AttendancePdfView(CeremonyMixin, View):
+    def get(self, request, *args, **kwargs):
+        document = documents.attendance_pdf(self.ceremony)
+        log_access(request, AccessLog.Action.PDF, self.ceremony, detail="attendance sheet")
+        return _pdf_response(document)
+
+
+class CertificatePdfView(HandoverMixin, View):
+    def get(self, request, *args, **kwargs):
+        handover = self.handover
+        document = documents.certificate_pdf(handover)
+        log_access(request, AccessLog.Action.PDF, handover,
+                   detail=f"{handover.certificate_number} {handover.project.beneficiary.file_number}")
+        return _pdf_response(document)
+
+
+def _pdf_response(document) -> HttpResponse:
+    response = HttpResponse(document.content, content_type=document.content_type)
+    response["Content-Disposition"] = f'inline; filename="{document.filename}"'
+    return response
+
+
+class SignedCopyUploadView(HandoverMixin, FormView):
+    permission_required = "ceremonies.change_handover"
+    form_class = SignedCopyForm
+    template_name = "ceremonies/upload.html"
+
+    def get_context_data(self, **kwargs):
+        heading = _("Signed copy of certificate %(number)s") % {
+            "number": self.handover.certificate_number
+        }
+        return super().get_context_data(heading=heading, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.attach_signed_copy(
+                handover=self.handover, user=self.request.user, file=form.cleaned_data["file"]
+            )
+        except ValidationError as error:
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Signed copy of %(number)s saved.")
+                         % {"number": self.handover.certificate_number})
+        return redirect(self.ceremony)
+
+
+class SignedCopyDownloadView(HandoverMixin, View):
+    def get(self, request, *args, **kwargs):
+        handover = self.handover
+        if not handover.signed_copy:
+            raise Http404
+        log_access(request, AccessLog.Action.DOWNLOAD, handover,
+                   detail=f"signed copy {handover.certificate_number}")
+        content_type = handover.signed_copy_content_type or "application/octet-stream"
+        filename = f"{handover.certificate_number}-signe{EXTENSIONS.get(content_type, '')}"
+        return FileResponse(handover.signed_copy.open("rb"), content_type=content_type,
+                            as_attachment=True, filename=filename)
+
+
+class RevokeView(HandoverMixin, FormView):
+    """An administrator cancels a certificate, with the reason."""
+
+    form_class = ReasonForm
+    template_name = "ceremonies/revoke.html"
+
+    def has_permission(self):
+        return services.may_revoke(self.request.user)
+
+    def get_crumbs(self):
+        return [*ceremony_crumbs(self.ceremony), (_("Revoke %(number)s") % {
+            "number": self.handover.certificate_number}, None)]
+
+    def form_valid(self, form):
+        try:
+            services.revoke_handover(
+                handover=self.handover, user=self.request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Certificate %(number)s revoked.")
+                         % {"number": self.handover.certificate_number})
+        return redirect(self.ceremony)
+
+
+# --- public verification ----------------------------------------------------------------
+
+@login_not_required
+@never_cache
+@require_safe
+def verify(request, token: str):
+    """Whether a certificate is genuine, for whoever scans its QR code: number, date,
+    ceremony and place, the beneficiary's initials — nothing more personal."""
+    if too_many_requests(request, scope="verify"):
+        return render(request, "ceremonies/too_many_requests.html", status=429,
+                      headers={"Retry-After": "60"})
+    handover = (
+        Handover.objects.select_related("ceremony", "project__beneficiary")
+        .filter(verification_token=token).first()
+    )
+    if handover is None:
+        raise Http404
+    beneficiary = handover.project.beneficiary
+    initials = " ".join(f"{name[:1].upper()}." for name in (beneficiary.first_name, beneficiary.last_name) if name)
+    return render(request, "ceremonies/verify.html", {
+        "handover": handover, "ceremony": handover.ceremony, "initials": initials,
+    })

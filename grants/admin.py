@@ -1,0 +1,255 @@
+"""Django admin of the grants app, for administrators.
+
+The workflow's fields (status, convention and approved amount, committee decision) are
+read-only here: they change only through `grants.services`, so the budget rule and the
+history of moves cannot be bypassed.
+"""
+
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from reintegration.common.money import format_money
+from reintegration.sequences.models import next_number
+
+from .models import (
+    Convention,
+    Disbursement,
+    EquipmentItem,
+    FollowUpVisit,
+    KitItem,
+    Partner,
+    Project,
+    ProjectEvent,
+    PurchaseOrder,
+    Quote,
+    Review,
+    Sector,
+    Supplier,
+)
+from .procurement_forms import SupplierForm
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Partner)
+class PartnerAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "prefecture"]
+    list_filter = ["kind", "prefecture__region"]
+    search_fields = ["name"]
+    autocomplete_fields = ["prefecture"]
+
+
+@admin.register(Convention)
+class ConventionAdmin(SimpleHistoryAdmin):
+    list_display = ["reference", "title", "partner", "prefecture", "envelope_display", "status"]
+    list_filter = ["status", "indh_phase", "indh_programme", "prefecture__region"]
+    search_fields = ["reference", "title", "partner__name"]
+    autocomplete_fields = ["partner", "prefecture"]
+    date_hierarchy = "starts_on"
+    readonly_fields = ["created_at"]
+
+    @admin.display(description=_("envelope (DH)"), ordering="envelope")
+    def envelope_display(self, obj):
+        return format_money(obj.envelope)
+
+
+class KitItemInline(admin.TabularInline):
+    model = KitItem
+    extra = 1
+    fields = ["designation", "quantity", "reference_price"]
+
+
+@admin.register(Sector)
+class SectorAdmin(admin.ModelAdmin):
+    list_display = ["name_fr", "name_ar", "name_en"]
+    search_fields = ["name_fr", "name_ar", "name_en"]
+    inlines = [KitItemInline]
+
+
+class EquipmentItemInline(admin.TabularInline):
+    model = EquipmentItem
+    extra = 0
+    fields = ["designation", "quantity", "unit_price", "reference_price", "supplier",
+              "purchase_order", "quantity_delivered", "status", "serial_number"]
+    readonly_fields = ["purchase_order", "quantity_delivered", "status"]
+    autocomplete_fields = ["supplier"]
+
+
+class ProjectEventInline(ReadOnlyInline):
+    model = ProjectEvent
+    fields = ["at", "from_status", "to_status", "user", "reason"]
+    readonly_fields = fields
+
+
+class ReviewInline(ReadOnlyInline):
+    model = Review
+    fields = ["at", "decision", "reviewer", "reason"]
+    readonly_fields = fields
+
+
+class DisbursementInline(ReadOnlyInline):
+    model = Disbursement
+    fields = ["paid_on", "amount", "method", "reference", "created_by"]
+    readonly_fields = fields
+
+
+@admin.register(Project)
+class ProjectAdmin(SimpleHistoryAdmin):
+    list_display = ["reference", "title", "beneficiary", "sector", "prefecture", "convention", "status",
+                    "submitted_at"]
+    list_filter = ["status", "sector", "prefecture__region", "convention"]
+    search_fields = ["reference", "title", "beneficiary__last_name", "beneficiary__first_name",
+                     "beneficiary__file_number"]
+    list_select_related = ["beneficiary", "sector", "prefecture", "convention"]
+    autocomplete_fields = ["beneficiary", "co_beneficiaries", "prefecture"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "reference", "status", "convention", "approved_amount", "committee_minutes_number",
+        "committee_decision_on", "submitted_at", "launched_on", "created_by", "created_at", "updated_at",
+    ]
+    inlines = [EquipmentItemInline, ReviewInline, ProjectEventInline, DisbursementInline]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.reference = next_number("PRJ", timezone.localdate().year, 5)
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ProjectEvent)
+class ProjectEventAdmin(admin.ModelAdmin):
+    """The workflow's log: written by grants.services, never edited."""
+
+    list_display = ["at", "project", "from_status", "to_status", "user"]
+    list_filter = ["to_status"]
+    search_fields = ["project__reference", "user__username", "reason"]
+    list_select_related = ["project", "user"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Review)
+class ReviewAdmin(SimpleHistoryAdmin):
+    list_display = ["at", "project", "decision", "reviewer"]
+    list_filter = ["decision"]
+    search_fields = ["project__reference", "reviewer__username", "reason"]
+    list_select_related = ["project", "reviewer"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Supplier)
+class SupplierAdmin(SimpleHistoryAdmin):
+    form = SupplierForm  # the same ICE, RIB and phone checks as the staff pages
+    list_display = ["name", "ice", "phone", "email"]
+    search_fields = ["name", "ice", "rc", "tax_id", "email"]
+
+
+class OrderLineInline(admin.TabularInline):
+    model = EquipmentItem
+    fk_name = "purchase_order"
+    extra = 0
+    can_delete = False
+    fields = ["project", "designation", "quantity", "unit_price", "quantity_delivered", "status",
+              "serial_number"]
+    readonly_fields = ["project", "designation", "quantity", "unit_price", "quantity_delivered", "status"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class QuoteInline(admin.TabularInline):
+    model = Quote
+    extra = 0
+    fields = ["supplier", "amount", "quoted_on", "document", "chosen", "justification"]
+    autocomplete_fields = ["supplier"]
+
+
+@admin.register(PurchaseOrder)
+class PurchaseOrderAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "number", "supplier", "convention", "ordered_on", "status", "invoice_number", "invoice_flag",
+    ]
+    list_filter = ["status", "convention"]
+    search_fields = ["number", "supplier__name", "invoice_number"]
+    list_select_related = ["supplier", "convention"]
+    autocomplete_fields = ["supplier", "convention"]
+    date_hierarchy = "ordered_on"
+    readonly_fields = ["number", "status", "created_by", "created_at"]
+    inlines = [OrderLineInline, QuoteInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_totals()
+
+    @admin.display(boolean=True, description=_("invoice differs"))
+    def invoice_flag(self, order):
+        return order.invoice_differs
+
+
+@admin.register(Quote)
+class QuoteAdmin(SimpleHistoryAdmin):
+    list_display = ["purchase_order", "supplier", "amount", "quoted_on", "chosen"]
+    list_filter = ["chosen"]
+    search_fields = ["purchase_order__number", "supplier__name"]
+    list_select_related = ["purchase_order", "supplier"]
+    autocomplete_fields = ["purchase_order", "supplier"]
+
+
+@admin.register(EquipmentItem)
+class EquipmentItemAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "designation", "project", "quantity", "unit_price", "supplier", "purchase_order", "status",
+    ]
+    list_filter = ["status", "project__sector"]
+    search_fields = ["designation", "serial_number", "project__reference", "purchase_order__number"]
+    list_select_related = ["project", "supplier", "purchase_order"]
+    autocomplete_fields = ["project", "supplier"]
+    readonly_fields = ["purchase_order", "quantity_delivered", "status"]
+
+
+@admin.register(Disbursement)
+class DisbursementAdmin(SimpleHistoryAdmin):
+    list_display = ["project", "amount", "paid_on", "method", "reference"]
+    list_filter = ["method"]
+    search_fields = ["project__reference", "reference"]
+    list_select_related = ["project"]
+    autocomplete_fields = ["project"]
+    date_hierarchy = "paid_on"
+    readonly_fields = ["created_by", "created_at"]
+
+
+@admin.register(FollowUpVisit)
+class FollowUpVisitAdmin(SimpleHistoryAdmin):
+    list_display = ["project", "due_on", "visited_on", "visitor", "activity_status", "monthly_revenue"]
+    list_filter = ["activity_status", "equipment_missing", "activity_closed", "reincarcerated"]
+    search_fields = ["project__reference", "notes"]
+    list_select_related = ["project", "visitor"]
+    autocomplete_fields = ["project", "visitor"]
+    date_hierarchy = "due_on"

@@ -1,0 +1,100 @@
+"""Search, filters and whitelisted sorting of the conventions and projects lists."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from reintegration.accounts.scope import is_national
+from reintegration.territories.models import Prefecture
+
+from .models import Convention, Project, Sector
+
+
+def visible_prefectures(request):
+    if request is None:
+        return Prefecture.objects.none()
+    if is_national(request.user):
+        return Prefecture.objects.filter(projects__isnull=False).distinct()
+    return request.user.prefectures.all()
+
+
+def visible_conventions(request):
+    if request is None:
+        return Convention.objects.none()
+    return Convention.objects.visible_to(request.user)
+
+
+class ProjectFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"), method="search",
+        widget=forms.TextInput(attrs={"placeholder": _("Reference, title or beneficiary")}),
+    )
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Project.Status.choices)
+    sector = django_filters.ModelChoiceFilter(label=_("Sector"), queryset=Sector.objects.all())
+    convention = django_filters.ModelChoiceFilter(label=_("Convention"), queryset=visible_conventions)
+    prefecture = django_filters.ModelChoiceFilter(
+        label=_("Prefecture or province"), queryset=visible_prefectures
+    )
+    ordering = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(
+            ("created_at", "created"),
+            ("submitted_at", "submitted"),
+            ("reference", "reference"),
+            ("equipment_total", "equipment"),
+            ("approved_amount", "approved"),
+        ),
+        field_labels={
+            "created_at": _("Date created"),
+            "submitted_at": _("Date submitted"),
+            "reference": _("Reference"),
+            "equipment_total": _("Equipment total"),
+            "approved_amount": _("Approved amount"),
+        },
+    )
+
+    class Meta:
+        model = Project
+        fields = ["q", "status", "sector", "convention", "prefecture"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(reference__icontains=value)
+            | Q(title__icontains=value)
+            | Q(beneficiary__last_name__icontains=value)
+            | Q(beneficiary__first_name__icontains=value)
+            | Q(beneficiary__last_name_ar__icontains=value)
+            | Q(beneficiary__first_name_ar__icontains=value)
+            | Q(beneficiary__file_number__iexact=value)
+        )
+
+
+class ConventionFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"), method="search",
+        widget=forms.TextInput(attrs={"placeholder": _("Reference, title or partner")}),
+    )
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Convention.Status.choices)
+    ordering = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(("starts_on", "start"), ("reference", "reference"), ("envelope", "envelope")),
+        field_labels={
+            "starts_on": _("Start date"), "reference": _("Reference"), "envelope": _("Envelope"),
+        },
+    )
+
+    class Meta:
+        model = Convention
+        fields = ["q", "status"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(reference__icontains=value) | Q(title__icontains=value) | Q(partner__name__icontains=value)
+        )

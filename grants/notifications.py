@@ -1,0 +1,92 @@
+"""E-mails of the project workflow, each in its recipient's language.
+
+Called by `grants/services.py` through `transaction.on_commit`, so nobody is told about
+a move that was rolled back. A message names the project by its reference and title and
+links to it; nothing else (no beneficiary, no amount, no reviewer's reason): mailboxes
+are not covered by the application's scope checks, the link is. Each recipient gets a
+message of their own, so no one sees the other addresses.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from reintegration.accounts.models import User
+from reintegration.accounts.roles import Role
+
+from .models import Project, Review
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LANGUAGE = "fr"
+
+
+def notify_project_submitted(project: Project) -> int:
+    """Tell the officers of the project's prefecture that a file awaits their review."""
+    officers = _users_of_prefecture(project, Role.PREFECTURE_OFFICER)
+    return _send(project, officers, "grants/email/project_submitted", {})
+
+
+def notify_project_decided(project: Project, decision: str, reason: str = "") -> int:
+    """Tell the project's creator and the staff of its prefecture that an officer
+    approved, rejected or returned it. `reason` stays in the application (it may speak of
+    the person): the message only says where to read it."""
+    decision = Review.Decision(decision)
+    recipients = _users_of_prefecture(project, Role.FOUNDATION_STAFF)
+    if project.created_by_id:
+        recipients.append(project.created_by)
+    return _send(project, recipients, "grants/email/project_decided", {
+        "approved": decision == Review.Decision.APPROVE,
+        "rejected": decision == Review.Decision.REJECT,
+        "returned": decision == Review.Decision.RETURN,
+    })
+
+
+def _users_of_prefecture(project: Project, role: Role) -> list[User]:
+    return list(
+        User.objects.filter(
+            groups__name=role, prefectures=project.prefecture_id, is_active=True
+        ).exclude(email="")
+    )
+
+
+def _send(project: Project, users: list[User], template: str, context: dict) -> int:
+    recipients = {}
+    for user in users:
+        # The scope gate again: no title reaches someone who could not open the file.
+        if user.is_active and user.email and Project.objects.visible_to(user).filter(pk=project.pk).exists():
+            recipients[user.pk] = user
+    context = {
+        "reference": project.reference,
+        "title": project.title,
+        "link": settings.PUBLIC_BASE_URL + project.get_absolute_url(),
+        **context,
+    }
+    messages = [_message(user, template, context) for user in recipients.values()]
+    if not messages:
+        return 0
+    try:
+        return get_connection().send_messages(messages) or 0
+    except Exception:  # the move is committed: a mail server down must not turn it into an error page
+        logger.exception("Could not send the e-mails about project %s.", project.reference)
+        return 0
+
+
+def _message(user: User, template: str, context: dict) -> EmailMessage:
+    with translation.override(_language_of(user)):
+        subject = render_to_string(f"{template}_subject.txt", context)
+        body = render_to_string(f"{template}_body.txt", context)
+    return EmailMessage(
+        subject=" ".join(subject.split()),  # a header is one line
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+    )
+
+
+def _language_of(user: User) -> str:
+    codes = {code for code, _name in settings.LANGUAGES}
+    return user.language if user.language in codes else DEFAULT_LANGUAGE

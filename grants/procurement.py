@@ -1,0 +1,495 @@
+"""Procurement, cash grants and follow-up: every write of suppliers' orders, deliveries,
+quotes, disbursements and visits goes through one function here (keyword-only, atomic,
+guard first). Views, the demo seed and tests call the same functions.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reintegration.common.money import format_money
+from reintegration.sequences.models import next_number
+
+from .models import (
+    ZERO,
+    Convention,
+    Disbursement,
+    EquipmentItem,
+    FollowUpVisit,
+    Project,
+    PurchaseOrder,
+    Quote,
+    Supplier,
+)
+
+DEFAULT_FOLLOW_UP_MONTHS = [1, 3, 6, 12, 24]
+QUOTES_REQUIRED = 3
+
+# A cash grant is paid between approval and the end of the follow-up.
+DISBURSABLE_STATUSES = [Project.Status.APPROVED, Project.Status.EQUIPPED, Project.Status.ACTIVE]
+
+
+# --- guards ---------------------------------------------------------------------------
+
+def ensure_can_order(user, convention: Convention) -> None:
+    """Foundation staff of the convention's prefecture (or an admin) buy its equipment."""
+    if not (
+        user.has_perm("grants.add_purchaseorder")
+        and Convention.objects.visible_to(user).filter(pk=convention.pk).exists()
+    ):
+        raise PermissionDenied(_("You may not order equipment for this convention."))
+
+
+def ensure_can_change_order(user, purchase_order: PurchaseOrder) -> None:
+    if not (
+        user.has_perm("grants.change_purchaseorder")
+        and PurchaseOrder.objects.visible_to(user).filter(pk=purchase_order.pk).exists()
+    ):
+        raise PermissionDenied(_("You may not change this purchase order."))
+
+
+def ensure_can_pay(user, project: Project) -> None:
+    if not (
+        user.has_perm("grants.add_disbursement")
+        and Project.objects.visible_to(user).filter(pk=project.pk).exists()
+    ):
+        raise PermissionDenied(_("You may not pay this project's cash grant."))
+
+
+def ensure_can_visit(user, project: Project) -> None:
+    if not (
+        user.has_perm("grants.change_followupvisit")
+        and Project.objects.visible_to(user).filter(pk=project.pk).exists()
+    ):
+        raise PermissionDenied(_("You may not record visits of this project."))
+
+
+# --- follow-up calendar ---------------------------------------------------------------
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, clamped to the month's last day (31 Jan + 1 -> 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def follow_up_months() -> list[int]:
+    return list(getattr(settings, "FOLLOW_UP_MONTHS", DEFAULT_FOLLOW_UP_MONTHS))
+
+
+@transaction.atomic
+def schedule_follow_up_visits(*, project: Project) -> list[FollowUpVisit]:
+    """Create the visits due 1, 3, 6, 12 and 24 months (setting FOLLOW_UP_MONTHS) after launch.
+
+    Called by `launch_project`. A due date already planned for the project is not created
+    twice, so calling it again is harmless.
+    """
+    if project.launched_on is None:
+        raise ValidationError(_("The project has no launch date: its follow-up cannot be planned."))
+    already = set(project.visits.filter(due_on__isnull=False).values_list("due_on", flat=True))
+    due_dates = sorted({add_months(project.launched_on, months) for months in follow_up_months()})
+    # One create per visit (five rows), so each gets its history record.
+    return [
+        FollowUpVisit.objects.create(project=project, due_on=due_on)
+        for due_on in due_dates
+        if due_on not in already
+    ]
+
+
+@transaction.atomic
+def record_visit(
+    *,
+    visit: FollowUpVisit,
+    user,
+    visited_on: datetime.date,
+    activity_status: str,
+    monthly_revenue: Decimal | None = None,
+    jobs_created: int = 0,
+    notes: str = "",
+    next_visit_on: datetime.date | None = None,
+    photo=None,
+    equipment_missing: bool = False,
+    activity_closed: bool = False,
+    reincarcerated: bool = False,
+) -> FollowUpVisit:
+    """Record what the visitor found. A next visit date plans one more visit then."""
+    ensure_can_visit(user, visit.project)
+    visit = FollowUpVisit.objects.select_related("project").select_for_update(of=("self",)).get(
+        pk=visit.pk
+    )
+    project = visit.project
+    if project.launched_on is None:
+        raise ValidationError(_("This project has not been launched: there is nothing to follow up yet."))
+    if visited_on < project.launched_on:
+        raise ValidationError({"visited_on": _(
+            "A visit cannot be dated before the project's launch (%(date)s)."
+        ) % {"date": project.launched_on.strftime("%d/%m/%Y")}})
+    if visited_on > timezone.localdate():
+        raise ValidationError({"visited_on": _("A visit cannot be dated in the future.")})
+    if activity_status not in FollowUpVisit.ActivityStatus.values:
+        raise ValidationError({"activity_status": _("Choose the state of the activity.")})
+    if next_visit_on is not None and next_visit_on <= visited_on:
+        raise ValidationError({"next_visit_on": _("The next visit must come after this one.")})
+    if monthly_revenue is not None and monthly_revenue < 0:
+        raise ValidationError({"monthly_revenue": _("A revenue cannot be negative.")})
+
+    visit.visited_on = visited_on
+    visit.visitor = user
+    visit.activity_status = activity_status
+    visit.monthly_revenue = monthly_revenue
+    visit.jobs_created = jobs_created
+    visit.notes = notes
+    visit.next_visit_on = next_visit_on
+    visit.equipment_missing = equipment_missing
+    visit.activity_closed = activity_closed
+    visit.reincarcerated = reincarcerated
+    if photo:
+        visit.photo = photo
+    visit.save()
+    if next_visit_on is not None and not project.visits.filter(
+        visited_on__isnull=True, due_on=next_visit_on
+    ).exists():
+        FollowUpVisit.objects.create(project=project, due_on=next_visit_on)
+    return visit
+
+
+# --- purchase orders ------------------------------------------------------------------
+
+def eligible_lines(*, convention: Convention, user):
+    """Equipment lines that may go on a new order of `convention`: approved projects,
+    visible to `user`, not already ordered."""
+    return (
+        EquipmentItem.objects.visible_to(user)
+        .filter(
+            project__convention=convention,
+            project__status=Project.Status.APPROVED,
+            purchase_order__isnull=True,
+            status=EquipmentItem.Status.PLANNED,
+        )
+        .select_related("project", "project__beneficiary")
+        .order_by("project__reference", "pk")
+    )
+
+
+@transaction.atomic
+def create_purchase_order(
+    *,
+    supplier: Supplier,
+    convention: Convention,
+    lines: Iterable[EquipmentItem],
+    user,
+    ordered_on: datetime.date,
+) -> PurchaseOrder:
+    """A draft order to `supplier` grouping equipment lines of approved projects of one convention."""
+    ensure_can_order(user, convention)
+    ids = [line.pk for line in lines]
+    if not ids:
+        raise ValidationError({"lines": _("Choose at least one equipment line.")})
+    # Locked so that two orders cannot take the same line at the same moment. Related rows
+    # are read after the lock (not joined to it), so they show what the other order wrote.
+    locked = list(EquipmentItem.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    projects = Project.objects.in_bulk({line.project_id for line in locked})
+    numbers = dict(
+        PurchaseOrder.objects.filter(pk__in={line.purchase_order_id for line in locked})
+        .values_list("pk", "number")
+    )
+    visible = set(EquipmentItem.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    errors = []
+    for line in locked:
+        project = projects[line.project_id]
+        if line.pk not in visible:
+            errors.append(_("Line “%(line)s” is outside your prefectures.") % {"line": line.designation})
+        elif project.status != Project.Status.APPROVED:
+            errors.append(_(
+                "Line “%(line)s” belongs to project %(project)s, which is not approved (%(status)s)."
+            ) % {"line": line.designation, "project": project.reference,
+                 "status": project.get_status_display()})
+        elif project.convention_id != convention.pk:
+            errors.append(_(
+                "Line “%(line)s” belongs to project %(project)s, funded by another convention."
+            ) % {"line": line.designation, "project": project.reference})
+        elif line.purchase_order_id is not None:
+            errors.append(_("Line “%(line)s” is already on order %(number)s.") % {
+                "line": line.designation, "number": numbers[line.purchase_order_id]})
+        elif line.status != EquipmentItem.Status.PLANNED:
+            errors.append(_("Line “%(line)s” is no longer planned.") % {"line": line.designation})
+    if len(locked) != len(set(ids)):
+        errors.append(_("Some equipment lines no longer exist."))
+    if errors:
+        raise ValidationError({"lines": errors})
+
+    order = PurchaseOrder.objects.create(
+        number=next_number("BC", ordered_on.year, 5),
+        supplier=supplier,
+        convention=convention,
+        ordered_on=ordered_on,
+        created_by=user,
+    )
+    for line in locked:
+        line.purchase_order = order
+        line.supplier = supplier
+        line.save(update_fields=["purchase_order", "supplier"])
+    return order
+
+
+def _locked_order(purchase_order: PurchaseOrder) -> PurchaseOrder:
+    return (
+        PurchaseOrder.objects.select_for_update(of=("self",))
+        .select_related("convention", "supplier")
+        .get(pk=purchase_order.pk)
+    )
+
+
+def quotes_problem(order: PurchaseOrder) -> str | None:
+    """Why the order may not be sent yet for lack of quotes, or None when it may."""
+    threshold = order.convention.quote_threshold
+    if threshold is None or order.total <= threshold:
+        return None
+    quotes = list(order.quotes.all())
+    if len(quotes) < QUOTES_REQUIRED:
+        return _(
+            "This order exceeds %(threshold)s: record three supplier quotes before sending it."
+        ) % {"threshold": format_money(threshold)}
+    chosen = [quote for quote in quotes if quote.chosen]
+    if len(chosen) != 1:
+        return _("Mark the one quote chosen.")
+    chosen = chosen[0]
+    if chosen.supplier_id != order.supplier_id:
+        return _("The chosen quote must be the order's supplier's.")
+    lowest = min(quote.amount for quote in quotes)
+    if chosen.amount > lowest and not chosen.justification.strip():
+        return _("The chosen quote is not the lowest: justify the choice.")
+    return None
+
+
+@transaction.atomic
+def record_quote(
+    *,
+    purchase_order: PurchaseOrder,
+    supplier: Supplier,
+    amount: Decimal,
+    quoted_on: datetime.date,
+    document,
+    user,
+    chosen: bool = False,
+    justification: str = "",
+) -> Quote:
+    """Add a supplier's quote to a draft order; the chosen one replaces any earlier choice."""
+    ensure_can_change_order(user, purchase_order)
+    order = _locked_order(purchase_order)
+    if order.status != PurchaseOrder.Status.DRAFT:
+        raise ValidationError(_("Quotes are recorded before the order is sent."))
+    if amount is None or amount < 0:
+        raise ValidationError({"amount": _("A quote's amount cannot be negative.")})
+    if not document:
+        raise ValidationError({"document": _("Attach the supplier's quote.")})
+    if quoted_on > timezone.localdate():
+        raise ValidationError({"quoted_on": _("A quote cannot be dated in the future.")})
+    if order.quotes.filter(supplier=supplier).exists():
+        raise ValidationError({"supplier": _("This supplier's quote is already recorded.")})
+    if chosen:
+        if supplier.pk != order.supplier_id:
+            raise ValidationError({"chosen": _("The chosen quote must be the order's supplier's.")})
+        lowest = min([amount, *order.quotes.values_list("amount", flat=True)])
+        if amount > lowest and not justification.strip():
+            raise ValidationError({
+                "justification": _("This quote is not the lowest: justify the choice.")
+            })
+        for previous in order.quotes.filter(chosen=True):
+            previous.chosen = False
+            previous.save(update_fields=["chosen"])
+    return Quote.objects.create(
+        purchase_order=order, supplier=supplier, amount=amount, quoted_on=quoted_on,
+        document=document, chosen=chosen, justification=justification.strip(),
+    )
+
+
+@transaction.atomic
+def delete_quote(*, quote: Quote, user) -> None:
+    ensure_can_change_order(user, quote.purchase_order)
+    order = _locked_order(quote.purchase_order)
+    if order.status != PurchaseOrder.Status.DRAFT:
+        raise ValidationError(_("The quotes of a sent order are kept."))
+    quote.document.delete(save=False)
+    quote.delete()
+
+
+@transaction.atomic
+def send_purchase_order(*, purchase_order: PurchaseOrder, user) -> PurchaseOrder:
+    """draft -> sent; its lines planned -> ordered. Above the threshold, three quotes first."""
+    ensure_can_change_order(user, purchase_order)
+    order = _locked_order(purchase_order)
+    if order.status != PurchaseOrder.Status.DRAFT:
+        raise ValidationError(_("Only a draft order can be sent; this one is %(status)s.") % {
+            "status": order.get_status_display()})
+    lines = list(order.lines.select_for_update(of=("self",)).select_related("project"))
+    if not lines:
+        raise ValidationError(_("This order has no lines."))
+    problem = quotes_problem(order)
+    if problem:
+        raise ValidationError(problem)
+    for line in lines:
+        if line.project.status != Project.Status.APPROVED:
+            raise ValidationError(_(
+                "Project %(project)s is no longer approved: remove its lines first."
+            ) % {"project": line.project.reference})
+        line.status = EquipmentItem.Status.ORDERED
+        line.save(update_fields=["status"])
+    order.status = PurchaseOrder.Status.SENT
+    order.save(update_fields=["status"])
+    return order
+
+
+@transaction.atomic
+def cancel_purchase_order(*, purchase_order: PurchaseOrder, user) -> None:
+    """Delete a draft order; its lines go back to the lines still to order. Its number is
+    never given again."""
+    ensure_can_change_order(user, purchase_order)
+    order = _locked_order(purchase_order)
+    if order.status != PurchaseOrder.Status.DRAFT:
+        raise ValidationError(_("Only a draft order can be cancelled."))
+    for line in order.lines.select_for_update():
+        line.purchase_order = None
+        line.save(update_fields=["purchase_order"])
+    for quote in order.quotes.all():
+        quote.document.delete(save=False)
+    order.delete()
+
+
+@transaction.atomic
+def receive_delivery(
+    *,
+    purchase_order: PurchaseOrder,
+    quantities: dict[int, int],
+    delivered_on: datetime.date,
+    user,
+    serial_numbers: dict[int, str] | None = None,
+) -> PurchaseOrder:
+    """Record what the supplier delivered, line by line (`quantities`: line id -> quantity
+    received now). A line fully received is `delivered`; the order is once all are."""
+    ensure_can_change_order(user, purchase_order)
+    order = _locked_order(purchase_order)
+    serial_numbers = serial_numbers or {}
+    if order.status != PurchaseOrder.Status.SENT:
+        raise ValidationError(_("Deliveries are received on a sent order; this one is %(status)s.") % {
+            "status": order.get_status_display()})
+    if delivered_on < order.ordered_on:
+        raise ValidationError({"delivered_on": _("A delivery cannot come before the order.")})
+    if delivered_on > timezone.localdate():
+        raise ValidationError({"delivered_on": _("A delivery cannot be dated in the future.")})
+    lines = {line.pk: line for line in order.lines.select_for_update()}
+    unknown = set(quantities) - set(lines)
+    if unknown:
+        raise ValidationError(_("Some lines do not belong to this order."))
+    errors = []
+    received_any = False
+    for line_id, received in quantities.items():
+        line = lines[line_id]
+        received = received or 0
+        if received < 0:
+            errors.append(_("Line “%(line)s”: a quantity cannot be negative.") % {"line": line.designation})
+        elif received > line.quantity_remaining:
+            errors.append(_(
+                "Line “%(line)s”: %(received)s received but only %(remaining)s still expected "
+                "(%(ordered)s ordered)."
+            ) % {"line": line.designation, "received": received,
+                 "remaining": line.quantity_remaining, "ordered": line.quantity})
+        elif received:
+            received_any = True
+    if errors:
+        raise ValidationError(errors)
+    if not received_any and not any(serial_numbers.values()):
+        raise ValidationError(_("Enter the quantity received on at least one line."))
+
+    for line_id, line in lines.items():
+        received = quantities.get(line_id) or 0
+        serial = (serial_numbers.get(line_id) or "").strip()
+        if not received and not serial:
+            continue
+        line.quantity_delivered += received
+        if serial:
+            line.serial_number = serial
+        if line.quantity_delivered == line.quantity and line.status == EquipmentItem.Status.ORDERED:
+            line.status = EquipmentItem.Status.DELIVERED
+        line.save(update_fields=["quantity_delivered", "serial_number", "status"])
+    order.delivered_on = delivered_on
+    update = ["delivered_on"]
+    if all(line.status in EquipmentItem.DELIVERED_STATUSES for line in lines.values()):
+        order.status = PurchaseOrder.Status.DELIVERED
+        update.append("status")
+    order.save(update_fields=update)
+    return order
+
+
+@transaction.atomic
+def record_invoice(
+    *, purchase_order: PurchaseOrder, invoice_number: str, invoice_amount: Decimal, user
+) -> PurchaseOrder:
+    """delivered -> invoiced. An amount other than the lines' total is kept and flagged
+    (`PurchaseOrder.invoice_differs`), for the accountant to check."""
+    ensure_can_change_order(user, purchase_order)
+    order = _locked_order(purchase_order)
+    if order.status != PurchaseOrder.Status.DELIVERED:
+        raise ValidationError(_("An invoice is recorded once the whole order is delivered."))
+    invoice_number = (invoice_number or "").strip()
+    if not invoice_number:
+        raise ValidationError({"invoice_number": _("Enter the invoice number.")})
+    if invoice_amount is None or invoice_amount < 0:
+        raise ValidationError({"invoice_amount": _("An invoice amount cannot be negative.")})
+    order.invoice_number = invoice_number
+    order.invoice_amount = invoice_amount
+    order.status = PurchaseOrder.Status.INVOICED
+    order.save(update_fields=["invoice_number", "invoice_amount", "status"])
+    return order
+
+
+# --- cash grants ----------------------------------------------------------------------
+
+def disbursed_total(project: Project) -> Decimal:
+    return project.disbursements.aggregate(total=Sum("amount"))["total"] or ZERO
+
+
+@transaction.atomic
+def record_disbursement(
+    *,
+    project: Project,
+    amount: Decimal,
+    paid_on: datetime.date,
+    method: str,
+    reference: str,
+    user,
+) -> Disbursement:
+    """Pay (part of) the project's cash grant; the payments never exceed the approved grant."""
+    ensure_can_pay(user, project)
+    # The project row is locked so that two payments entered at once cannot both pass the check.
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if project.status not in DISBURSABLE_STATUSES:
+        raise ValidationError(_(
+            "A cash grant is paid to an approved, equipped or active project; this one is %(status)s."
+        ) % {"status": project.get_status_display()})
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": _("The amount must be positive.")})
+    if paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": _("A payment cannot be dated in the future.")})
+    if method not in Disbursement.Method.values:
+        raise ValidationError({"method": _("Choose a transfer or a cheque.")})
+    remaining = project.cash_grant_amount - disbursed_total(project)
+    if amount > remaining:
+        raise ValidationError({"amount": _(
+            "This payment would exceed the approved cash grant of %(grant)s: "
+            "at most %(remaining)s remains to pay."
+        ) % {"grant": format_money(project.cash_grant_amount), "remaining": format_money(remaining)}})
+    return Disbursement.objects.create(
+        project=project, amount=amount, paid_on=paid_on, method=method,
+        reference=(reference or "").strip(), created_by=user,
+    )

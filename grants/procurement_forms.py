@@ -1,0 +1,192 @@
+"""Forms of suppliers, purchase orders, quotes, deliveries, cash grants and visits.
+
+The forms check the shape of what is typed; the rules across rows live in
+`grants.procurement`, whose errors the views put back on the same fields.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
+
+from reintegration.common.money import format_money
+from reintegration.common.uploads import validate_document
+from reintegration.common.validators import normalise_phone, validate_ice, validate_rib
+
+from .models import Convention, Disbursement, FollowUpVisit, Quote, Supplier
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _digits(value: str) -> str:
+    """Identifiers are often typed in groups ("001 561 191 000 066"): keep the digits."""
+    return "".join((value or "").split()).replace("-", "")
+
+
+class SupplierForm(forms.ModelForm):
+    class Meta:
+        model = Supplier
+        fields = ["name", "ice", "rc", "tax_id", "phone", "email", "address", "rib"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {
+            "ice": _("15 digits (Identifiant commun de l'entreprise)."),
+            "rib": _("24 digits, with its two-digit key at the end."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Room for the spaces people type between groups; the model's length applies after cleaning.
+        for name in ("ice", "rib"):
+            field = self.fields[name]
+            field.max_length = 40
+            field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+            field.widget.attrs["maxlength"] = "40"
+
+    def clean_ice(self) -> str:
+        ice = _digits(self.cleaned_data["ice"])
+        validate_ice(ice)
+        if ice and Supplier.objects.filter(ice=ice).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(_("A supplier with this ICE is already registered."), code="unique")
+        return ice
+
+    def clean_rib(self) -> str:
+        rib = _digits(self.cleaned_data["rib"])
+        validate_rib(rib)
+        return rib
+
+    def clean_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["phone"])
+
+
+class ConventionChoiceForm(forms.Form):
+    convention = forms.ModelChoiceField(
+        label=_("Convention"), queryset=Convention.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args, conventions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["convention"].queryset = conventions
+
+
+class LineChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, line) -> str:
+        return f"{line.project.reference} · {line.designation} × {line.quantity} · {format_money(line.total)}"
+
+
+class PurchaseOrderForm(forms.Form):
+    supplier = forms.ModelChoiceField(label=_("Supplier"), queryset=Supplier.objects.all())
+    ordered_on = forms.DateField(label=_("Order date"), widget=DateInput())
+    lines = LineChoiceField(
+        label=_("Equipment lines"), queryset=None, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Lines of approved projects of this convention not yet ordered."),
+    )
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lines"].queryset = lines
+
+
+class QuoteForm(forms.ModelForm):
+    class Meta:
+        model = Quote
+        fields = ["supplier", "amount", "quoted_on", "document", "chosen", "justification"]
+        widgets = {"quoted_on": DateInput(), "justification": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].required = True
+        self.fields["amount"].min_value = Decimal("0")
+
+    def clean_document(self):
+        document = self.cleaned_data["document"]
+        validate_document(document)
+        return document
+
+
+class DeliveryForm(forms.Form):
+    """One quantity (and serial number) per line of the order, named after the line."""
+
+    delivered_on = forms.DateField(label=_("Delivery date"), widget=DateInput())
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line in self.lines:
+            # Shown in a table row per line: the column header is the label.
+            self.fields[f"quantity_{line.pk}"] = forms.IntegerField(
+                label=_("Quantity received"), min_value=0, initial=0, required=False,
+                widget=forms.NumberInput(attrs={
+                    "class": "form-control form-control-sm", "aria-label": _("Quantity received"),
+                    "max": line.quantity_remaining,
+                }),
+            )
+            self.fields[f"serial_{line.pk}"] = forms.CharField(
+                label=_("Serial number"), max_length=100, required=False, initial=line.serial_number,
+                widget=forms.TextInput(attrs={
+                    "class": "form-control form-control-sm", "aria-label": _("Serial number"),
+                }),
+            )
+
+    def rows(self):
+        for line in self.lines:
+            yield line, self[f"quantity_{line.pk}"], self[f"serial_{line.pk}"]
+
+    def quantities(self) -> dict[int, int]:
+        return {line.pk: self.cleaned_data.get(f"quantity_{line.pk}") or 0 for line in self.lines}
+
+    def serial_numbers(self) -> dict[int, str]:
+        return {
+            line.pk: self.cleaned_data.get(f"serial_{line.pk}", "")
+            for line in self.lines
+            if self.cleaned_data.get(f"serial_{line.pk}", "") != line.serial_number
+        }
+
+
+class InvoiceForm(forms.Form):
+    invoice_number = forms.CharField(label=_("Invoice number"), max_length=50)
+    invoice_amount = forms.DecimalField(
+        label=_("Invoice amount (DH)"), max_digits=12, decimal_places=2, min_value=Decimal("0")
+    )
+
+
+class DisbursementForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount (DH)"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    )
+    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput())
+    method = forms.ChoiceField(label=_("Method"), choices=Disbursement.Method.choices)
+    reference = forms.CharField(
+        label=_("Reference"), max_length=50, required=False,
+        help_text=_("Transfer reference or cheque number."),
+    )
+
+
+class VisitForm(forms.Form):
+    visited_on = forms.DateField(label=_("Visited on"), widget=DateInput())
+    activity_status = forms.ChoiceField(
+        label=_("Activity status"), choices=FollowUpVisit.ActivityStatus.choices
+    )
+    monthly_revenue = forms.DecimalField(
+        label=_("Monthly revenue (DH)"), max_digits=12, decimal_places=2,
+        min_value=Decimal("0"), required=False,
+    )
+    jobs_created = forms.IntegerField(label=_("Jobs created"), min_value=0, max_value=999, initial=0)
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    next_visit_on = forms.DateField(label=_("Next visit on"), widget=DateInput(), required=False)
+    photo = forms.FileField(label=_("Photo"), required=False, help_text=_("JPEG or PNG, 10 MB at most."))
+    equipment_missing = forms.BooleanField(label=_("Equipment sold or missing"), required=False)
+    activity_closed = forms.BooleanField(label=_("Activity closed"), required=False)
+    reincarcerated = forms.BooleanField(label=_("Beneficiary re-incarcerated"), required=False)
+
+    def clean_photo(self):
+        photo = self.cleaned_data["photo"]
+        if photo:
+            validate_document(photo, allowed=("image/jpeg", "image/png"))
+        return photo

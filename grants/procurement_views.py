@@ -1,0 +1,668 @@
+"""Pages of suppliers, purchase orders, quotes, deliveries, cash grants and visits.
+
+Thin views: fetch through `visible_to(user)` (out of scope -> 404, checked before the
+role, so nothing leaks), bind a form, call one function of `grants.procurement`, redirect
+with a message.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Count, DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import CreateView, DetailView, FormView, UpdateView
+from django_filters.views import FilterView
+
+from reintegration.audit.models import AccessLog, log_access
+from reintegration.common.exports import ExportMixin
+from reintegration.common.money import format_money
+from reintegration.common.pdf import pdf_response, render_pdf
+from reintegration.common.uploads import sniff_content_type
+
+from . import procurement
+from .exports import VISIT_COLUMNS
+from .models import (
+    ZERO,
+    Convention,
+    EquipmentItem,
+    FollowUpVisit,
+    Project,
+    PurchaseOrder,
+    Supplier,
+)
+from .procurement_filters import PurchaseOrderFilter, SupplierFilter, VisitFilter
+from .procurement_forms import (
+    ConventionChoiceForm,
+    DeliveryForm,
+    DisbursementForm,
+    InvoiceForm,
+    PurchaseOrderForm,
+    QuoteForm,
+    SupplierForm,
+    VisitForm,
+)
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def put_errors_on_form(form, error: ValidationError) -> None:
+    """A service's error goes on the field it names, or on top of the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class CrumbsMixin:
+    """Breadcrumbs of the page, for `_breadcrumbs.html`: (label, url) pairs, the last url None."""
+
+    def get_crumbs(self) -> list[tuple[str, str | None]]:
+        return []
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("crumbs", self.get_crumbs())
+        return super().get_context_data(**kwargs)
+
+
+def supplier_crumbs() -> list[tuple[str, str | None]]:
+    return [(_("Suppliers"), reverse("grants:supplier_list"))]
+
+
+def order_crumbs(order: PurchaseOrder | None = None) -> list[tuple[str, str | None]]:
+    crumbs = [(_("Purchase orders"), reverse("grants:purchase_order_list"))]
+    if order is not None:
+        crumbs.append((order.number, order.get_absolute_url()))
+    return crumbs
+
+
+def project_crumbs(project: Project) -> list[tuple[str, str | None]]:
+    return [(_("Projects"), reverse("grants:project_list")), (project.reference, project.get_absolute_url())]
+
+
+class ScopedObjectMixin(CrumbsMixin, PermissionRequiredMixin):
+    """Fetch the page's object through the user's scope *before* checking the role: an
+    object out of scope is 404 for everyone, a reader in scope gets 403 on a write page."""
+
+    raise_exception = True
+
+    def get_scoped_object(self):
+        raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        self.object = self.get_scoped_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        return self.object
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("object", self.object)
+        return super().get_context_data(**kwargs)
+
+
+# --- suppliers ------------------------------------------------------------------------
+
+class SupplierListView(CrumbsMixin, PermissionRequiredMixin, FilterView):
+    permission_required = "grants.view_supplier"
+    raise_exception = True
+    filterset_class = SupplierFilter
+    template_name = "grants/procurement/supplier_list.html"
+    paginate_by = 25
+
+    def get_crumbs(self):
+        return [(_("Suppliers"), None)]
+
+    def get_queryset(self):
+        # Counts and amounts of the orders the user may see, not of the whole country's.
+        orders = PurchaseOrder.objects.visible_to(self.request.user).filter(supplier=OuterRef("pk"))
+        lines = EquipmentItem.objects.filter(
+            purchase_order__in=PurchaseOrder.objects.visible_to(self.request.user),
+            purchase_order__supplier=OuterRef("pk"),
+        )
+        return Supplier.objects.visible_to(self.request.user).annotate(
+            order_count=Coalesce(Subquery(
+                orders.order_by().values("supplier").annotate(n=Count("pk")).values("n")
+            ), 0),
+            ordered_total=Coalesce(Subquery(
+                lines.order_by().values("purchase_order__supplier")
+                .annotate(total=Sum(F("quantity") * F("unit_price"), output_field=MONEY))
+                .values("total"),
+                output_field=MONEY,
+            ), Value(ZERO), output_field=MONEY),
+        ).order_by("name")
+
+
+class SupplierDetailView(CrumbsMixin, PermissionRequiredMixin, DetailView):
+    permission_required = "grants.view_supplier"
+    raise_exception = True
+    template_name = "grants/procurement/supplier_detail.html"
+
+    def get_crumbs(self):
+        return [*supplier_crumbs(), (self.object.name, None)]
+    context_object_name = "supplier"
+
+    def get_queryset(self):
+        return Supplier.objects.visible_to(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        orders = list(
+            PurchaseOrder.objects.visible_to(self.request.user)
+            .filter(supplier=self.object)
+            .with_totals()
+            .select_related("convention")
+        )
+        return super().get_context_data(
+            orders=orders,
+            ordered_total=sum((order.total for order in orders), ZERO),
+            invoiced_total=sum((order.invoice_amount or ZERO for order in orders), ZERO),
+            **kwargs,
+        )
+
+
+class SupplierCreateView(CrumbsMixin, PermissionRequiredMixin, CreateView):
+    permission_required = "grants.add_supplier"
+    raise_exception = True
+    form_class = SupplierForm
+    template_name = "grants/procurement/supplier_form.html"
+
+    def get_crumbs(self):
+        return [*supplier_crumbs(), (_("New supplier"), None)]
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Supplier %(name)s registered.") % {"name": form.instance.name})
+        return super().form_valid(form)
+
+
+class SupplierUpdateView(CrumbsMixin, PermissionRequiredMixin, UpdateView):
+    permission_required = "grants.change_supplier"
+    raise_exception = True
+    form_class = SupplierForm
+    template_name = "grants/procurement/supplier_form.html"
+
+    def get_crumbs(self):
+        return [*supplier_crumbs(), (self.object.name, self.object.get_absolute_url()), (_("Edit"), None)]
+
+    def get_queryset(self):
+        return Supplier.objects.visible_to(self.request.user)
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Supplier %(name)s updated.") % {"name": form.instance.name})
+        return super().form_valid(form)
+
+
+# --- purchase orders ------------------------------------------------------------------
+
+class PurchaseOrderListView(CrumbsMixin, PermissionRequiredMixin, FilterView):
+    permission_required = "grants.view_purchaseorder"
+    raise_exception = True
+    filterset_class = PurchaseOrderFilter
+    template_name = "grants/procurement/purchase_order_list.html"
+    paginate_by = 25
+
+    def get_crumbs(self):
+        return [(_("Purchase orders"), None)]
+
+    def get_queryset(self):
+        return (
+            PurchaseOrder.objects.visible_to(self.request.user)
+            .with_totals()
+            .select_related("supplier", "convention")
+        )
+
+
+class PurchaseOrderMixin(ScopedObjectMixin):
+    permission_required = "grants.change_purchaseorder"
+
+    def get_scoped_object(self):
+        return get_object_or_404(
+            PurchaseOrder.objects.visible_to(self.request.user).select_related(
+                "supplier", "convention", "convention__prefecture"
+            ),
+            pk=self.kwargs["pk"],
+        )
+
+
+class PurchaseOrderDetailView(PurchaseOrderMixin, DetailView):
+    permission_required = "grants.view_purchaseorder"
+    template_name = "grants/procurement/purchase_order_detail.html"
+    context_object_name = "order"
+
+    def get_crumbs(self):
+        return [*order_crumbs(), (self.object.number, None)]
+
+    def get_context_data(self, **kwargs):
+        order = self.object
+        lines = list(
+            order.lines.select_related("project", "project__beneficiary").order_by("project__reference", "pk")
+        )
+        order.lines_total = sum((line.total for line in lines), ZERO)
+        quotes = list(order.quotes.select_related("supplier"))
+        quotes_problem = None
+        if order.status == PurchaseOrder.Status.DRAFT:
+            quotes_problem = procurement.quotes_problem(order)
+        return super().get_context_data(
+            lines=lines,
+            quotes=quotes,
+            quotes_problem=quotes_problem,
+            partly_delivered=order.status == PurchaseOrder.Status.SENT
+            and any(line.quantity_delivered for line in lines),
+            may_change=self.request.user.has_perm("grants.change_purchaseorder"),
+            **kwargs,
+        )
+
+
+class PurchaseOrderStartView(CrumbsMixin, PermissionRequiredMixin, FormView):
+    """First step of a new order: the convention whose approved projects are equipped."""
+
+    permission_required = "grants.add_purchaseorder"
+    raise_exception = True
+    template_name = "grants/procurement/purchase_order_start.html"
+
+    def get_crumbs(self):
+        return [*order_crumbs(), (_("New purchase order"), None)]
+
+    def conventions(self):
+        waiting = EquipmentItem.objects.visible_to(self.request.user).filter(
+            project__status=Project.Status.APPROVED,
+            purchase_order__isnull=True,
+            status=EquipmentItem.Status.PLANNED,
+        )
+        return (
+            Convention.objects.visible_to(self.request.user)
+            .filter(pk__in=waiting.values("project__convention"))
+            .order_by("reference")
+        )
+
+    def get_form(self, form_class=None):
+        return ConventionChoiceForm(conventions=self.conventions(), **self.get_form_kwargs())
+
+    def form_valid(self, form):
+        convention = form.cleaned_data["convention"]
+        return redirect("grants:purchase_order_create_lines", convention_pk=convention.pk)
+
+
+class PurchaseOrderCreateView(ScopedObjectMixin, FormView):
+    permission_required = "grants.add_purchaseorder"
+    template_name = "grants/procurement/purchase_order_form.html"
+
+    def get_crumbs(self):
+        return [*order_crumbs(), (_("New purchase order"), reverse("grants:purchase_order_create")),
+                (self.object.reference, None)]
+
+    def get_scoped_object(self):
+        return get_object_or_404(
+            Convention.objects.visible_to(self.request.user), pk=self.kwargs["convention_pk"]
+        )
+
+    def get_form(self, form_class=None):
+        lines = procurement.eligible_lines(convention=self.object, user=self.request.user)
+        return PurchaseOrderForm(lines=lines, **self.get_form_kwargs())
+
+    def get_initial(self):
+        return {"ordered_on": timezone.localdate()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(convention=self.object, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            order = procurement.create_purchase_order(
+                supplier=form.cleaned_data["supplier"],
+                convention=self.object,
+                lines=form.cleaned_data["lines"],
+                user=self.request.user,
+                ordered_on=form.cleaned_data["ordered_on"],
+            )
+        except ValidationError as error:
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Purchase order %(number)s created as a draft.") % {
+            "number": order.number})
+        return redirect(order)
+
+
+class PurchaseOrderActionView(PurchaseOrderMixin, View):
+    """A POST that moves the order one step (send, cancel)."""
+
+    http_method_names = ["post"]
+    action = None
+    success_message = ""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            self.perform()
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect(self.object)
+        messages.success(request, self.success_message % {"number": self.object.number})
+        return HttpResponseRedirect(self.get_success_url())
+
+    def get_success_url(self):
+        return self.object.get_absolute_url()
+
+
+class PurchaseOrderSendView(PurchaseOrderActionView):
+    success_message = gettext_lazy("Purchase order %(number)s marked as sent to the supplier.")
+
+    def perform(self):
+        procurement.send_purchase_order(purchase_order=self.object, user=self.request.user)
+
+
+class PurchaseOrderCancelView(PurchaseOrderActionView):
+    success_message = gettext_lazy(
+        "Draft purchase order %(number)s cancelled; its lines can be ordered again."
+    )
+
+    def perform(self):
+        procurement.cancel_purchase_order(purchase_order=self.object, user=self.request.user)
+
+    def get_success_url(self):
+        return reverse("grants:purchase_order_list")
+
+
+class PurchaseOrderReceiveView(PurchaseOrderMixin, FormView):
+    template_name = "grants/procurement/purchase_order_receive.html"
+
+    def get_crumbs(self):
+        return [*order_crumbs(self.object), (_("Delivery"), None)]
+
+    def lines(self):
+        return self.object.lines.select_related("project").order_by("project__reference", "pk")
+
+    def get_form(self, form_class=None):
+        return DeliveryForm(lines=self.lines(), **self.get_form_kwargs())
+
+    def get_initial(self):
+        return {"delivered_on": timezone.localdate()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(order=self.object, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            order = procurement.receive_delivery(
+                purchase_order=self.object,
+                quantities=form.quantities(),
+                delivered_on=form.cleaned_data["delivered_on"],
+                serial_numbers=form.serial_numbers(),
+                user=self.request.user,
+            )
+        except ValidationError as error:
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        if order.status == PurchaseOrder.Status.DELIVERED:
+            messages.success(self.request, _("Delivery recorded: order %(number)s is fully delivered.") % {
+                "number": order.number})
+        else:
+            messages.success(self.request, _("Partial delivery recorded on order %(number)s.") % {
+                "number": order.number})
+        return redirect(order)
+
+
+class PurchaseOrderInvoiceView(PurchaseOrderMixin, FormView):
+    form_class = InvoiceForm
+    template_name = "grants/procurement/purchase_order_invoice.html"
+
+    def get_crumbs(self):
+        return [*order_crumbs(self.object), (_("Invoice"), None)]
+
+    def get_initial(self):
+        return {"invoice_amount": self.object.total}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(order=self.object, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            order = procurement.record_invoice(
+                purchase_order=self.object, user=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        if order.invoice_differs:
+            messages.warning(self.request, _(
+                "Invoice recorded, but its amount (%(invoice)s) differs from the lines' total "
+                "(%(total)s): the order is flagged for checking."
+            ) % {"invoice": format_money(order.invoice_amount), "total": format_money(order.total)})
+        else:
+            messages.success(self.request, _("Invoice recorded on order %(number)s.") % {
+                "number": order.number})
+        return redirect(order)
+
+
+class PurchaseOrderQuotesView(PurchaseOrderMixin, FormView):
+    form_class = QuoteForm
+    template_name = "grants/procurement/purchase_order_quotes.html"
+
+    def get_crumbs(self):
+        return [*order_crumbs(self.object), (_("Quotes"), None)]
+
+    def get_permission_required(self):
+        if self.request.method == "POST":
+            return ["grants.add_quote"]
+        return ["grants.view_quote"]
+
+    def get_initial(self):
+        return {"supplier": self.object.supplier, "quoted_on": timezone.localdate()}
+
+    def get_context_data(self, **kwargs):
+        order = self.object
+        return super().get_context_data(
+            order=order,
+            quotes=list(order.quotes.select_related("supplier")),
+            quotes_problem=procurement.quotes_problem(order),
+            may_change=order.status == PurchaseOrder.Status.DRAFT
+            and self.request.user.has_perm("grants.add_quote"),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            quote = procurement.record_quote(
+                purchase_order=self.object, user=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Quote of %(supplier)s recorded.") % {"supplier": quote.supplier})
+        return redirect("grants:purchase_order_quotes", pk=self.object.pk)
+
+
+class QuoteDeleteView(PurchaseOrderMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        quote = get_object_or_404(self.object.quotes, pk=kwargs["quote_pk"])
+        try:
+            procurement.delete_quote(quote=quote, user=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Quote removed."))
+        return redirect("grants:purchase_order_quotes", pk=self.object.pk)
+
+
+class QuoteDocumentView(PurchaseOrderMixin, View):
+    permission_required = "grants.view_quote"
+
+    def get(self, request, *args, **kwargs):
+        quote = get_object_or_404(self.object.quotes, pk=kwargs["quote_pk"])
+        if not quote.document:
+            raise Http404
+        log_access(request, AccessLog.Action.DOWNLOAD, self.object, detail=f"quote {quote.pk}")
+        return _file_response(quote.document, f"{self.object.number}-quote-{quote.pk}")
+
+
+class PurchaseOrderPdfView(PurchaseOrderMixin, View):
+    permission_required = "grants.view_purchaseorder"
+
+    def get(self, request, *args, **kwargs):
+        order = self.object
+        lines = list(order.lines.select_related("project").order_by("project__reference", "pk"))
+        order.lines_total = sum((line.total for line in lines), ZERO)
+        document = render_pdf(
+            "grants/procurement/purchase_order_pdf.html",
+            {"order": order, "lines": lines, "supplier": order.supplier,
+             "convention": order.convention, "printed_on": timezone.localdate(),
+             "foundation_name": settings.FOUNDATION_NAME,
+             "cndp_authorisation": settings.CNDP_AUTHORISATION},
+            filename=f"{order.number}.pdf",
+        )
+        log_access(request, AccessLog.Action.PDF, order)
+        return pdf_response(document)
+
+
+def _file_response(field_file, stem: str) -> FileResponse:
+    field_file.open("rb")
+    content_type = sniff_content_type(field_file) or "application/octet-stream"
+    extension = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(content_type, "")
+    response = FileResponse(field_file, content_type=content_type, filename=f"{stem}{extension}")
+    return response
+
+
+# --- cash grants ----------------------------------------------------------------------
+
+class DisbursementCreateView(ScopedObjectMixin, FormView):
+    permission_required = "grants.add_disbursement"
+    form_class = DisbursementForm
+    template_name = "grants/procurement/disbursement_form.html"
+
+    def get_crumbs(self):
+        return [*project_crumbs(self.object), (_("Cash grant"), None)]
+
+    def get_scoped_object(self):
+        return get_object_or_404(
+            Project.objects.visible_to(self.request.user).select_related("beneficiary", "convention"),
+            public_id=self.kwargs["public_id"],
+        )
+
+    def remaining(self):
+        return self.object.cash_grant_amount - procurement.disbursed_total(self.object)
+
+    def get_initial(self):
+        return {"amount": max(self.remaining(), ZERO) or None, "paid_on": timezone.localdate()}
+
+    def get_context_data(self, **kwargs):
+        project = self.object
+        return super().get_context_data(
+            project=project,
+            disbursements=list(project.disbursements.all()),
+            paid=procurement.disbursed_total(project),
+            remaining=self.remaining(),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            procurement.record_disbursement(project=self.object, user=self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Payment of %(amount)s recorded.") % {
+            "amount": format_money(form.cleaned_data["amount"])})
+        return redirect(self.object)
+
+
+# --- follow-up visits -----------------------------------------------------------------
+
+class VisitListView(ExportMixin, CrumbsMixin, PermissionRequiredMixin, FilterView):
+    permission_required = "grants.view_followupvisit"
+    raise_exception = True
+    filterset_class = VisitFilter
+    template_name = "grants/procurement/visit_list.html"
+    paginate_by = 50
+    export_columns = VISIT_COLUMNS
+    export_filename = "visites-de-suivi"
+
+    def get_crumbs(self):
+        return [(_("Follow-up visits"), None)]
+
+    def get_queryset(self):
+        return (
+            FollowUpVisit.objects.visible_to(self.request.user)
+            .select_related("project", "project__beneficiary", "project__prefecture", "visitor")
+            .order_by("due_on", "visited_on", "pk")
+        )
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        data = (kwargs.get("data") or self.request.GET).copy()
+        # The list opens on what needs doing: the visits due and overdue.
+        data.setdefault("state", VisitFilter.DUE)
+        kwargs["data"] = data
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(today=timezone.localdate(), **kwargs)
+
+
+class VisitMixin(ScopedObjectMixin):
+    def get_scoped_object(self):
+        return get_object_or_404(
+            FollowUpVisit.objects.visible_to(self.request.user).select_related(
+                "project", "project__beneficiary"
+            ),
+            pk=self.kwargs["pk"],
+        )
+
+
+class VisitUpdateView(VisitMixin, FormView):
+    permission_required = "grants.change_followupvisit"
+    form_class = VisitForm
+    template_name = "grants/procurement/visit_form.html"
+
+    def get_crumbs(self):
+        return [(_("Follow-up visits"), reverse("grants:visit_list")),
+                *project_crumbs(self.object.project)[1:], (_("Visit"), None)]
+
+    def get_initial(self):
+        visit = self.object
+        if visit.visited_on is None:
+            return {"visited_on": min(timezone.localdate(), visit.due_on or timezone.localdate())}
+        return {
+            field: getattr(visit, field)
+            for field in VisitForm.base_fields
+            if field != "photo"
+        }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(visit=self.object, project=self.object.project, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            procurement.record_visit(visit=self.object, user=self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Visit of %(date)s recorded.") % {
+            "date": form.cleaned_data["visited_on"].strftime("%d/%m/%Y")})
+        if form.cleaned_data["activity_status"] == FollowUpVisit.ActivityStatus.STOPPED:
+            messages.warning(self.request, _(
+                "The activity has stopped: if it will not restart, mark the project as abandoned."
+            ))
+        return redirect(self.object.project)
+
+
+class VisitPhotoView(VisitMixin, View):
+    permission_required = "grants.view_followupvisit"
+
+    def get(self, request, *args, **kwargs):
+        if not self.object.photo:
+            raise Http404
+        log_access(
+            request, AccessLog.Action.DOWNLOAD, self.object.project, detail=f"visit photo {self.object.pk}"
+        )
+        return _file_response(self.object.photo, f"visit-{self.object.pk}")
+

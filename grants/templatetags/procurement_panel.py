@@ -1,0 +1,59 @@
+"""`{% procurement_panel project as panel %}`: what the project page shows of its equipment
+orders, cash grant and follow-up visits, loaded in a few queries."""
+
+from django import template
+from django.urls import reverse
+from django.utils import timezone
+
+from grants.models import ZERO, EquipmentItem, FollowUpVisit, Project
+from grants.procurement import DISBURSABLE_STATUSES
+from grants.services import may_act
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def procurement_panel(context, project: Project) -> dict:
+    user = context["request"].user
+    today = timezone.localdate()
+    lines = list(project.equipment_items.select_related("purchase_order").order_by("pk"))
+    disbursements = list(project.disbursements.order_by("paid_on", "pk"))
+    visits = list(project.visits.select_related("visitor").order_by("due_on", "visited_on", "pk"))
+    paid = sum((payment.amount for payment in disbursements), ZERO)
+    pending = [visit for visit in visits if visit.visited_on is None]
+    stopped = any(
+        visit.activity_status == FollowUpVisit.ActivityStatus.STOPPED or visit.activity_closed
+        for visit in visits
+    )
+    may_order = (
+        user.has_perm("grants.add_purchaseorder")
+        and project.status == Project.Status.APPROVED
+        and project.convention_id is not None
+        and any(line.purchase_order_id is None and line.status == EquipmentItem.Status.PLANNED
+                for line in lines)
+    )
+    return {
+        "lines": lines,
+        "equipment_total": sum((line.total for line in lines), ZERO),
+        "delivered_count": sum(line.status in EquipmentItem.DELIVERED_STATUSES for line in lines),
+        "disbursements": disbursements,
+        "paid": paid,
+        "remaining": project.cash_grant_amount - paid,
+        "visits": visits,
+        "visits_done": len(visits) - len(pending),
+        "visits_overdue": sum(1 for visit in pending if visit.due_on and visit.due_on < today),
+        "today": today,
+        "stopped": stopped,
+        "may_order": may_order,
+        "order_url": reverse("grants:purchase_order_create_lines", args=[project.convention_id])
+        if may_order else None,
+        "may_pay": user.has_perm("grants.add_disbursement")
+        and project.status in DISBURSABLE_STATUSES
+        and project.cash_grant_amount - paid > 0,
+        "may_visit": user.has_perm("grants.change_followupvisit")
+        and project.status == Project.Status.ACTIVE,
+        # A stopped activity is abandoned through the workflow (grants.services), with a reason.
+        "abandon_url": reverse("grants:project_abandon", args=[project.public_id])
+        if stopped and project.status == Project.Status.ACTIVE and may_act(user, "abandon", project)
+        else None,
+    }

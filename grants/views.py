@@ -1,0 +1,745 @@
+"""Pages of conventions, projects and the officers' review.
+
+Thin views: fetch through `visible_to(user)` first (out of scope -> 404 for everyone,
+before any role check, so nothing leaks), bind a form, call one function of
+`grants.services`, redirect with a message.
+"""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
+from django_filters.views import FilterView
+
+from beneficiaries.models import Beneficiary
+from reintegration.audit.models import AccessLog, log_access
+from reintegration.common.exports import ExportMixin
+from reintegration.common.uploads import sniff_content_type
+
+from . import services
+from .exports import CONVENTION_COLUMNS, PROJECT_COLUMNS
+from .filters import ConventionFilter, ProjectFilter
+from .forms import (
+    ApproveForm,
+    ConventionForm,
+    EquipmentFormSet,
+    LaunchForm,
+    ProjectForm,
+    ReasonForm,
+    SubmitForm,
+    kit_lines,
+)
+from .models import ZERO, Convention, KitItem, Project, Review, Sector
+
+# A line priced this far from its kit's reference price is flagged for the reviewer.
+PRICE_TOLERANCE = Decimal("0.30")
+
+
+def put_errors_on_form(form, error: ValidationError) -> None:
+    """A service's error goes on the field it names, or on top of the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class CrumbsMixin:
+    """Breadcrumbs for `_breadcrumbs.html`: (label, url) pairs, the last url None."""
+
+    def get_crumbs(self) -> list[tuple[str, str | None]]:
+        return []
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("crumbs", self.get_crumbs())
+        return super().get_context_data(**kwargs)
+
+
+def convention_crumbs(convention: Convention | None = None) -> list[tuple[str, str | None]]:
+    crumbs = [(_("Conventions"), reverse("grants:convention_list"))]
+    if convention is not None:
+        crumbs.append((convention.reference, convention.get_absolute_url()))
+    return crumbs
+
+
+def project_crumbs(project: Project | None = None) -> list[tuple[str, str | None]]:
+    crumbs = [(_("Projects"), reverse("grants:project_list"))]
+    if project is not None:
+        crumbs.append((project.reference, project.get_absolute_url()))
+    return crumbs
+
+
+# --- what the pages show ---------------------------------------------------------------------
+
+def priced_lines(project: Project) -> list:
+    """The project's equipment lines, each with its kit reference price and a flag when
+    its unit price is more than PRICE_TOLERANCE below or above it."""
+    kit = {
+        item.designation.strip().lower(): item.reference_price
+        for item in KitItem.objects.filter(sector=project.sector_id)
+    }
+    lines = list(project.equipment_items.order_by("pk"))
+    for line in lines:
+        reference = line.reference_price
+        if reference is None:
+            reference = kit.get(line.designation.strip().lower())
+        line.reference = reference
+        line.price_flag = None
+        line.deviation = None
+        if reference:
+            deviation = (line.unit_price - reference) / reference
+            line.deviation = round(deviation * 100)
+            if deviation < -PRICE_TOLERANCE:
+                line.price_flag = "below"
+            elif deviation > PRICE_TOLERANCE:
+                line.price_flag = "above"
+    return lines
+
+
+def convention_figures(convention_id) -> Convention | None:
+    if convention_id is None:
+        return None
+    return Convention.objects.with_budget_figures().select_related("partner").get(pk=convention_id)
+
+
+def project_file_context(project: Project, user) -> dict:
+    """Everything the project page and the review page show of the file."""
+    lines = priced_lines(project)
+    equipment_total = sum((line.total for line in lines), ZERO)
+    total_cost = equipment_total + project.cash_grant_amount + project.own_contribution
+    funded_before = (
+        Project.objects.visible_to(user)
+        .filter(beneficiary=project.beneficiary_id, status__in=Project.COMMITTED_STATUSES)
+        .exclude(pk=project.pk)
+        .select_related("convention")
+    )
+    return {
+        "project": project,
+        "lines": lines,
+        "equipment_total": equipment_total,
+        "total_cost": total_cost,
+        "flagged_count": sum(1 for line in lines if line.price_flag),
+        "convention": convention_figures(project.convention_id),
+        "events": project.events.select_related("user").order_by("at", "pk"),
+        "reviews": list(project.reviews.select_related("reviewer").order_by("at", "pk")),
+        "funded_before": list(funded_before),
+        "actions": services.available_actions(user, project),
+        "may_edit": services.may_edit(user, project),
+    }
+
+
+# --- conventions ----------------------------------------------------------------------------
+
+class ConventionListView(ExportMixin, CrumbsMixin, PermissionRequiredMixin, FilterView):
+    permission_required = "grants.view_convention"
+    raise_exception = True
+    filterset_class = ConventionFilter
+    template_name = "grants/convention_list.html"
+    paginate_by = 25
+    export_columns = CONVENTION_COLUMNS
+    export_filename = "conventions"
+
+    def get_queryset(self):
+        return (
+            Convention.objects.visible_to(self.request.user)
+            .with_budget_figures()
+            .select_related("partner", "prefecture")
+        )
+
+    def get_crumbs(self):
+        return [(_("Conventions"), None)]
+
+
+class ConventionDetailView(CrumbsMixin, PermissionRequiredMixin, DetailView):
+    permission_required = "grants.view_convention"
+    raise_exception = True
+    template_name = "grants/convention_detail.html"
+    context_object_name = "convention"
+
+    def get_queryset(self):
+        return (
+            Convention.objects.visible_to(self.request.user)
+            .with_budget_figures()
+            .select_related("partner", "prefecture")
+        )
+
+    def get_context_data(self, **kwargs):
+        kwargs["projects"] = (
+            Project.objects.visible_to(self.request.user)
+            .filter(convention=self.object)
+            .with_equipment_total()
+            .select_related("beneficiary", "sector")
+            .order_by("reference")
+        )
+        return super().get_context_data(**kwargs)
+
+    def get_crumbs(self):
+        return [*convention_crumbs(), (self.object.reference, None)]
+
+
+class ConventionCreateView(CrumbsMixin, PermissionRequiredMixin, CreateView):
+    permission_required = "grants.add_convention"
+    raise_exception = True
+    form_class = ConventionForm
+    template_name = "grants/convention_form.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Convention %(reference)s saved.") % {
+            "reference": self.object.reference
+        })
+        return response
+
+    def get_crumbs(self):
+        return [*convention_crumbs(), (_("New convention"), None)]
+
+
+class ConventionUpdateView(ConventionCreateView, UpdateView):
+    permission_required = "grants.change_convention"
+
+    def get_queryset(self):
+        return Convention.objects.visible_to(self.request.user)
+
+    def get_crumbs(self):
+        return [*convention_crumbs(self.object), (_("Edit"), None)]
+
+
+# --- projects -----------------------------------------------------------------------------
+
+class ProjectListView(ExportMixin, CrumbsMixin, PermissionRequiredMixin, FilterView):
+    permission_required = "grants.view_project"
+    raise_exception = True
+    filterset_class = ProjectFilter
+    template_name = "grants/project_list.html"
+    paginate_by = 25
+    export_columns = PROJECT_COLUMNS
+    export_filename = "projets"
+
+    def get_queryset(self):
+        return (
+            Project.objects.visible_to(self.request.user)
+            .with_equipment_total()
+            .select_related("beneficiary", "sector", "prefecture", "convention")
+        )
+
+    def get_crumbs(self):
+        return [(_("Projects"), None)]
+
+
+class ScopedProjectMixin(CrumbsMixin, PermissionRequiredMixin):
+    """The page's project, fetched through the user's scope *before* the role check:
+    out of scope is 404 for everyone; a reader in scope gets 403 on a write page."""
+
+    raise_exception = True
+    page_title = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.project = get_object_or_404(
+                Project.objects.visible_to(request.user).select_related(
+                    "beneficiary", "sector", "prefecture", "convention"
+                ),
+                public_id=kwargs["public_id"],
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        return self.project
+
+    def get_crumbs(self):
+        return [*project_crumbs(self.project), (self.page_title, None)]
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("project", self.project)
+        kwargs.setdefault("page_title", self.page_title)
+        return super().get_context_data(**kwargs)
+
+
+class ProjectFormMixin:
+    """The project form with its inline formset of equipment lines and the "fill from
+    the trade kit" action (a submit button that re-displays the form with the kit's
+    lines added, saving nothing)."""
+
+    template_name = "grants/project_form.html"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        return kwargs
+
+    def formset_instance(self):
+        return getattr(self, "object", None) or Project()
+
+    def get_context_data(self, **kwargs):
+        if "formset" not in kwargs:
+            kwargs["formset"] = EquipmentFormSet(instance=self.formset_instance(), prefix="lines")
+        kwargs["kit_sectors"] = Sector.objects.filter(kit_items__isnull=False).distinct()
+        kwargs["page_title"] = self.page_title
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if "fill_kit" in request.POST:
+            return self.fill_from_kit(form)
+        formset = EquipmentFormSet(
+            request.POST, instance=self.formset_instance(), prefix="lines"
+        )
+        if form.is_valid() and formset.is_valid():
+            return self.save(form, formset)
+        messages.error(request, _("The project was not saved: correct the fields shown below."))
+        return self.render_to_response(self.get_context_data(form=form, formset=formset))
+
+    def fill_from_kit(self, form):
+        sector_id = str(form["sector"].value() or "")
+        sector = Sector.objects.filter(pk=sector_id).first() if sector_id.isdigit() else None
+        data = self.request.POST.copy()
+        total = int(data.get("lines-TOTAL_FORMS") or 0)
+        # Keep the lines typed so far, drop the empty ones, append the kit's lines.
+        kept = []
+        for index in range(total):
+            prefix = f"lines-{index}-"
+            fields = {key[len(prefix):]: data.getlist(key) for key in data if key.startswith(prefix)}
+            if fields.get("id", [""])[0] or fields.get("designation", [""])[0].strip():
+                kept.append(fields)
+        for key in [key for key in data if key.startswith("lines-") and key[6:7].isdigit()]:
+            del data[key]
+        added = kit_lines(sector) if sector else []
+        for fields in added:
+            kept.append({name: [str(value)] for name, value in fields.items()})
+        for index, fields in enumerate(kept):
+            for name, values in fields.items():
+                data.setlist(f"lines-{index}-{name}", values)
+        data["lines-TOTAL_FORMS"] = str(len(kept))
+        formset = EquipmentFormSet(data, instance=self.formset_instance(), prefix="lines")
+        if sector is None:
+            messages.warning(self.request, _("Choose a sector first: its trade kit fills the lines."))
+        elif not added:
+            messages.warning(self.request, _("This sector has no trade kit yet."))
+        else:
+            messages.info(self.request, _(
+                "The lines of the “%(sector)s” kit were added: adjust them, then save."
+            ) % {"sector": sector})
+        # The project's fields are shown as typed, without errors; files must be chosen again.
+        unbound = self.form_class(
+            initial={name: form[name].value() for name in form.fields if name != "feasibility_study"},
+            instance=form.instance, user=self.request.user,
+        )
+        return self.render_to_response(self.get_context_data(form=unbound, formset=formset))
+
+
+class ProjectCreateView(ProjectFormMixin, CrumbsMixin, PermissionRequiredMixin, CreateView):
+    permission_required = "grants.add_project"
+    raise_exception = True
+    form_class = ProjectForm
+
+    @property
+    def page_title(self):
+        return _("New project")
+
+    def get_initial(self):
+        initial = super().get_initial()
+        public_id = self.request.GET.get("beneficiary")
+        if public_id:
+            beneficiary = Beneficiary.objects.visible_to(self.request.user).filter(
+                public_id=public_id
+            ).first() if _is_uuid(public_id) else None
+            if beneficiary is not None:
+                initial["beneficiary"] = beneficiary.pk
+        return initial
+
+    def post(self, request, *args, **kwargs):
+        self.object = None
+        return super().post(request, *args, **kwargs)
+
+    def save(self, form, formset):
+        with transaction.atomic():
+            project = services.create_project(project=form.save(commit=False), user=self.request.user)
+            formset.instance = project
+            formset.save()
+        messages.success(self.request, _("Project %(reference)s created.") % {
+            "reference": project.reference
+        })
+        return HttpResponseRedirect(project.get_absolute_url())
+
+    def get_crumbs(self):
+        return [*project_crumbs(), (self.page_title, None)]
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+class ProjectUpdateView(ProjectFormMixin, ScopedProjectMixin, UpdateView):
+    permission_required = "grants.change_project"
+    form_class = ProjectForm
+
+    @property
+    def page_title(self):
+        return _("Edit the project")
+
+    def get(self, request, *args, **kwargs):
+        if refusal := self.refusal():
+            return refusal
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.project
+        if refusal := self.refusal():
+            return refusal
+        return super().post(request, *args, **kwargs)
+
+    def refusal(self):
+        if not services.may_act(self.request.user, "submit", self.project):
+            raise PermissionDenied
+        if not services.is_editable(self.project):
+            messages.error(self.request, _(
+                "This project is “%(status)s”: it can no longer be edited."
+            ) % {"status": self.project.get_status_display()})
+            return HttpResponseRedirect(self.project.get_absolute_url())
+        return None
+
+    def save(self, form, formset):
+        with transaction.atomic():
+            # The officer may have taken the file meanwhile: edit only while it is editable.
+            status = Project.objects.select_for_update().values_list("status", flat=True).get(
+                pk=self.project.pk
+            )
+            if status not in services.EDITABLE_STATUSES:
+                self.project.status = status
+                return self.refusal()
+            project = form.save()
+            formset.save()
+        messages.success(self.request, _("Project %(reference)s saved.") % {
+            "reference": project.reference
+        })
+        return HttpResponseRedirect(project.get_absolute_url())
+
+
+class ProjectDetailView(ScopedProjectMixin, DetailView):
+    permission_required = "grants.view_project"
+    template_name = "grants/project_detail.html"
+    context_object_name = "project"
+
+    def get(self, request, *args, **kwargs):
+        log_access(request, AccessLog.Action.VIEW, self.project)
+        return super().get(request, *args, **kwargs)
+
+    def get_crumbs(self):
+        return [*project_crumbs(), (self.project.reference, None)]
+
+    def get_context_data(self, **kwargs):
+        kwargs.update(project_file_context(self.project, self.request.user))
+        return super().get_context_data(**kwargs)
+
+
+class ProjectStudyView(ScopedProjectMixin, View):
+    """The feasibility study, streamed through the scope check and logged."""
+
+    permission_required = "grants.view_project"
+
+    def get(self, request, *args, **kwargs):
+        study = self.project.feasibility_study
+        if not study:
+            raise Http404
+        log_access(request, AccessLog.Action.DOWNLOAD, self.project, detail="feasibility study")
+        handle = study.open("rb")
+        content_type = sniff_content_type(handle) or "application/octet-stream"
+        return FileResponse(
+            handle, content_type=content_type, as_attachment=True,
+            filename=f"{self.project.reference}-etude.pdf",
+        )
+
+
+# --- the workflow -------------------------------------------------------------------------
+
+class TransitionView(ScopedProjectMixin, FormView):
+    """One move of the workflow: a small form (reason, date) and one service call. A form
+    posted twice is refused by the service's status guard, shown as a message."""
+
+    permission_required = "grants.change_project"
+    template_name = "grants/project_transition.html"
+    action = ""
+    form_class = ReasonForm
+    confirm = ""
+    intro = ""
+    button = ""
+    success_message = ""
+
+    def perform(self, form):
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        kwargs.update({
+            "confirm": self.confirm, "intro": self.intro, "button": self.button,
+            "allowed": self.action in services.available_actions(self.request.user, self.project),
+        })
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        try:
+            self.perform(form)
+        except ValidationError as error:
+            if getattr(error, "code", None) == "invalid_transition":
+                messages.error(self.request, " ".join(error.messages))
+                return HttpResponseRedirect(self.project.get_absolute_url())
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message % {"reference": self.project.reference})
+        return HttpResponseRedirect(self.project.get_absolute_url())
+
+
+class ProjectSubmitView(TransitionView):
+    action = "submit"
+    form_class = SubmitForm
+
+    @property
+    def page_title(self):
+        return _("Submit for review")
+
+    @property
+    def intro(self):
+        return _("Once submitted, the file goes to the officers of the prefecture and can no "
+                 "longer be edited, unless it is returned for correction.")
+
+    @property
+    def confirm(self):
+        return _("Submit this project for review?")
+
+    @property
+    def button(self):
+        return _("Submit for review")
+
+    @property
+    def success_message(self):
+        return _("Project %(reference)s submitted for review.")
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if not services.previously_funded(self.project):
+            del form.fields["justification"]
+        return form
+
+    def get_context_data(self, **kwargs):
+        kwargs["checklist"] = submit_checklist(self.project)
+        return super().get_context_data(**kwargs)
+
+    def perform(self, form):
+        services.submit_project(
+            project=self.project, user=self.request.user,
+            justification=form.cleaned_data.get("justification", ""),
+        )
+
+
+def submit_checklist(project: Project) -> list[tuple[str, bool]]:
+    return [
+        (_("The beneficiary's consent is recorded"), project.beneficiary.has_consent),
+        (_("At least one equipment line"), project.equipment_items.exists()),
+        (_("The feasibility study is attached"), bool(project.feasibility_study)),
+        (_("Expected monthly revenue and own contribution are filled in"),
+         project.expected_monthly_revenue is not None and project.own_contribution is not None),
+    ]
+
+
+class ProjectLaunchView(TransitionView):
+    action = "launch"
+    form_class = LaunchForm
+
+    @property
+    def page_title(self):
+        return _("Launch the activity")
+
+    @property
+    def intro(self):
+        return _("The equipment has been handed over: record the day the activity started. "
+                 "The follow-up visits are planned from that date.")
+
+    @property
+    def button(self):
+        return _("Launch")
+
+    @property
+    def success_message(self):
+        return _("Project %(reference)s launched; its follow-up visits are planned.")
+
+    def perform(self, form):
+        services.launch_project(
+            project=self.project, user=self.request.user,
+            launched_on=form.cleaned_data["launched_on"],
+        )
+
+
+class ProjectCloseView(TransitionView):
+    action = "close"
+
+    @property
+    def page_title(self):
+        return _("Close the project")
+
+    @property
+    def intro(self):
+        return _("The follow-up ends: the activity runs on its own.")
+
+    @property
+    def confirm(self):
+        return _("Close this project? This cannot be undone.")
+
+    @property
+    def button(self):
+        return _("Close the project")
+
+    @property
+    def success_message(self):
+        return _("Project %(reference)s closed.")
+
+    def perform(self, form):
+        services.close_project(
+            project=self.project, user=self.request.user, reason=form.cleaned_data["reason"]
+        )
+
+
+class ProjectAbandonView(TransitionView):
+    action = "abandon"
+
+    @property
+    def page_title(self):
+        return _("Mark the project as abandoned")
+
+    @property
+    def intro(self):
+        return _("The activity stopped for good. The approved amount stays committed on the convention.")
+
+    @property
+    def confirm(self):
+        return _("Mark this project as abandoned? This cannot be undone.")
+
+    @property
+    def button(self):
+        return _("Mark as abandoned")
+
+    @property
+    def success_message(self):
+        return _("Project %(reference)s marked as abandoned.")
+
+    def perform(self, form):
+        services.abandon_project(
+            project=self.project, user=self.request.user, reason=form.cleaned_data["reason"]
+        )
+
+
+# --- the officers' review -------------------------------------------------------------------
+
+class ReviewQueueView(CrumbsMixin, PermissionRequiredMixin, ListView):
+    permission_required = "grants.add_review"
+    raise_exception = True
+    template_name = "grants/review_queue.html"
+    context_object_name = "projects"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return (
+            Project.objects.visible_to(self.request.user)
+            .submitted()
+            .with_equipment_total()
+            .select_related("beneficiary", "sector", "prefecture")
+            .order_by("submitted_at", "pk")
+        )
+
+    def get_crumbs(self):
+        return [(_("Review queue"), None)]
+
+
+DECISIONS = {
+    Review.Decision.APPROVE: "approve",
+    Review.Decision.REJECT: "reject",
+    Review.Decision.RETURN: "return",
+}
+
+
+class ProjectReviewView(ScopedProjectMixin, View):
+    """The whole file on one page with the three decisions; each posts `decision`."""
+
+    permission_required = "grants.add_review"
+    template_name = "grants/project_review.html"
+
+    @property
+    def page_title(self):
+        return _("Review")
+
+    def forms(self, data=None, decision=None):
+        user, project = self.request.user, self.project
+        return {
+            "approve_form": ApproveForm(
+                data if decision == Review.Decision.APPROVE else None,
+                project=project, officer=user, prefix="approve",
+            ),
+            "reject_form": ReasonForm(data if decision == Review.Decision.REJECT else None, prefix="reject"),
+            "return_form": ReasonForm(data if decision == Review.Decision.RETURN else None, prefix="return"),
+        }
+
+    def render(self, forms, status=200):
+        context = {
+            **project_file_context(self.project, self.request.user),
+            **forms,
+            "crumbs": [(_("Review queue"), reverse("grants:review_queue")),
+                       (self.project.reference, self.project.get_absolute_url()), (self.page_title, None)],
+            "page_title": self.page_title,
+        }
+        context["may_review"] = "approve" in context["actions"]
+        context["conventions"] = forms["approve_form"].fields["convention"].queryset
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, *args, **kwargs):
+        log_access(request, AccessLog.Action.VIEW, self.project, detail="review")
+        return self.render(self.forms())
+
+    def post(self, request, *args, **kwargs):
+        decision = request.POST.get("decision")
+        if decision not in DECISIONS:
+            messages.error(request, _("Choose a decision."))
+            return self.render(self.forms(), status=400)
+        forms = self.forms(request.POST, decision)
+        form = forms[f"{DECISIONS[decision]}_form"]
+        if not form.is_valid():
+            return self.render(forms)
+        try:
+            self.decide(decision, form.cleaned_data)
+        except ValidationError as error:
+            if getattr(error, "code", None) == "invalid_transition":
+                messages.error(request, " ".join(error.messages))
+                return HttpResponseRedirect(self.project.get_absolute_url())
+            put_errors_on_form(form, error)
+            return self.render(forms)
+        messages.success(request, {
+            Review.Decision.APPROVE: _("Project %(reference)s approved."),
+            Review.Decision.REJECT: _("Project %(reference)s rejected."),
+            Review.Decision.RETURN: _("Project %(reference)s returned for correction."),
+        }[decision] % {"reference": self.project.reference})
+        return HttpResponseRedirect(reverse("grants:review_queue"))
+
+    def decide(self, decision, data):
+        project, officer = self.project, self.request.user
+        if decision == Review.Decision.APPROVE:
+            services.approve_project(
+                project=project, officer=officer, convention=data["convention"],
+                amount=data["amount"], reason=data["reason"],
+                committee_minutes_number=data["committee_minutes_number"],
+                committee_decision_on=data["committee_decision_on"],
+            )
+        elif decision == Review.Decision.REJECT:
+            services.reject_project(project=project, officer=officer, reason=data["reason"])
+        else:
+            services.return_project(project=project, officer=officer, reason=data["reason"])

@@ -1,0 +1,68 @@
+"""gunicorn's configuration: `gunicorn -c gunicorn.conf.py reintegration.wsgi`.
+
+Everything that differs between machines comes from the environment (the same file as
+Django's, /etc/reinsertion/env in DEPLOY.md).
+"""
+
+import multiprocessing
+import os
+
+# nginx on the same machine talks to 127.0.0.1:8000. Behind a load balancer on another
+# machine: GUNICORN_BIND=0.0.0.0:8000 and FORWARDED_ALLOW_IPS=<the proxy's address>.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+# Sync workers: the app is CPU-bound (WeasyPrint PDFs) and holds no long connections.
+# One certificate bundle of 100 pages takes about 8 s and 230 MiB: keep
+# workers × 300 MiB below the machine's memory.
+workers = int(os.environ.get("GUNICORN_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 8)))
+# A ceremony's bundle of certificates is the slowest request; nginx waits 130 s.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 120))
+graceful_timeout = 30
+keepalive = 5
+# Renew workers now and then: PDF rendering leaves memory fragmented.
+max_requests = 1000
+max_requests_jitter = 100
+
+# Requests are logged by the app itself (one JSON line with the user's id); gunicorn's
+# access log would repeat them without it. gunicorn's own messages (start, stop, worker
+# timeouts) go to stderr in text, or to stdout as JSON lines like the app's.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+debug = os.environ.get("DJANGO_DEBUG", "").lower() in {"1", "true", "yes", "on"}
+if os.environ.get("DJANGO_LOG_FORMAT", "text" if debug else "json") == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "reintegration.logging.JsonFormatter"}},
+        "handlers": {
+            "json_console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stdout",
+            },
+        },
+        "root": {"level": "WARNING", "handlers": []},
+        "loggers": {
+            "gunicorn.error": {
+                "level": loglevel.upper(), "handlers": ["json_console"], "propagate": False,
+            },
+        },
+    }
+
+# No runtime control socket (gunicornc): systemd signals suffice, and its default path
+# in $HOME is shared by every gunicorn of the user (the test starts its own).
+control_socket_disable = True
+
+# Heartbeat files in memory rather than on a disk that might be slow or read-only.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+
+
+def post_worker_init(worker):
+    """Import the URLconf and every view now rather than on the worker's first request,
+    which otherwise takes seconds (WeasyPrint and friends) and can fail a health probe."""
+    from django.urls import resolve
+
+    resolve("/health/")

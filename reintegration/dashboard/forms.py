@@ -1,0 +1,56 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from grants.models import Convention
+from reintegration.accounts.scope import is_national
+from reintegration.territories.models import Prefecture
+
+from .figures import Filters
+
+
+class DashboardFilterForm(forms.Form):
+    """Prefecture (within the user's scope), convention (visible to the user), period."""
+
+    prefecture = forms.ModelChoiceField(
+        queryset=Prefecture.objects.none(), required=False, label=_("Prefecture or province"),
+        empty_label=_("All my prefectures"),
+    )
+    convention = forms.ModelChoiceField(
+        queryset=Convention.objects.none(), required=False, label=_("Convention"),
+        empty_label=_("All conventions"),
+    )
+    since = forms.DateField(
+        required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = forms.DateField(
+        required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["prefecture"].queryset = (
+            Prefecture.objects.all() if is_national(user) else user.prefectures.all()
+        )
+        self.fields["convention"].queryset = Convention.objects.visible_to(user).only(
+            "reference", "title"
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("The end of the period comes before its start."))
+        return cleaned
+
+    def filters(self) -> Filters:
+        """The valid choices; a wrong one (out of scope, bad date) is ignored."""
+        if not self.is_bound:
+            return Filters()
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return Filters(
+            prefecture=data.get("prefecture") if "prefecture" not in self.errors else None,
+            convention=data.get("convention") if "convention" not in self.errors else None,
+            since=data.get("since") if "since" not in self.errors else None,
+            until=data.get("until") if "until" not in self.errors else None,
+        )

@@ -1,0 +1,130 @@
+"""The dashboard and the convention report: composition above every app, read only."""
+
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import TemplateView
+
+from grants.models import Convention
+from grants.reports import convention_report, render_report_pdf, render_report_xlsx
+from reintegration.audit.models import AccessLog, log_access
+from reintegration.common.exports import XLSX_CONTENT_TYPE
+from reintegration.common.pdf import pdf_response
+
+from .figures import MILESTONES, dashboard_figures
+from .forms import DashboardFilterForm
+
+
+def _bar(labels, datasets, kind="bar", **options) -> dict:
+    return {
+        "type": kind,
+        "labels": [str(label) for label in labels],
+        "datasets": [
+            {"label": str(label), "data": [float(value or 0) for value in values]}
+            for label, values in datasets
+        ],
+        **options,
+    }
+
+
+def chart_data(figures: dict) -> dict:
+    """What `static/js/dashboard.js` draws; the tables beside show the same numbers."""
+    beneficiaries, projects = figures["beneficiaries"], figures["projects"]
+    conventions, trend = figures["conventions"], figures["trend"]
+    overall = figures["outcomes"]["overall"]
+    count = gettext_lazy("Count")
+    return {
+        "beneficiaries_status": _bar(
+            [label for label, _n in beneficiaries["by_status"]],
+            [(count, [n for _label, n in beneficiaries["by_status"]])],
+        ),
+        "beneficiaries_sex": _bar(
+            [label for label, _n in beneficiaries["by_sex"]],
+            [(count, [n for _label, n in beneficiaries["by_sex"]])], kind="doughnut",
+        ),
+        "projects_status": _bar(
+            [label for label, _n in projects["by_status"]],
+            [(count, [n for _label, n in projects["by_status"]])],
+        ),
+        "projects_sector": _bar(
+            [label for label, _n in projects["by_sector"]],
+            [(count, [n for _label, n in projects["by_sector"]])], indexAxis="y",
+        ),
+        "conventions": _bar(
+            [convention.reference for convention in conventions],
+            [
+                (_("Committed (DH)"), [c.committed for c in conventions]),
+                (_("Disbursed (DH)"), [c.disbursed for c in conventions]),
+                (_("Remaining (DH)"), [c.remaining for c in conventions]),
+            ],
+        ),
+        "trend": _bar(
+            [date_format(month, "YEAR_MONTH_FORMAT") for month in trend["months"]],
+            [(_("Submissions"), trend["submitted"]), (_("Approvals"), trend["approved"])],
+            kind="line",
+        ),
+        "outcomes": _bar(
+            [_("%(months)s months") % {"months": months} for months in MILESTONES],
+            [(_("Still running (%)"), [m["share"] for m in overall.milestones])],
+            max=100,
+        ),
+    }
+
+
+class DashboardView(PermissionRequiredMixin, TemplateView):
+    permission_required = "beneficiaries.view_beneficiary"
+    raise_exception = True
+    template_name = "dashboard/dashboard.html"
+    http_method_names = ["get", "head", "options"]
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        form = DashboardFilterForm(self.request.GET or None, user=user)
+        filters = form.filters()
+        figures = dashboard_figures(user, filters)
+        return super().get_context_data(
+            **kwargs,
+            form=form,
+            filters=filters,
+            figures=figures,
+            charts=chart_data(figures),
+            milestones=MILESTONES,
+            overall_outcomes=[figures["outcomes"]["overall"]],
+            trend_rows=list(zip(
+                figures["trend"]["months"], figures["trend"]["submitted"],
+                figures["trend"]["approved"], strict=True,
+            )),
+            crumbs=[(_("Dashboard"), None)],
+        )
+
+
+class ConventionReportView(PermissionRequiredMixin, View):
+    """`?format=pdf` (default) or `?format=xlsx`: the INDH report of one convention."""
+
+    permission_required = "grants.view_convention"
+    raise_exception = True
+    http_method_names = ["get", "head", "options"]
+
+    def get(self, request, pk):
+        convention = get_object_or_404(Convention.objects.visible_to(request.user), pk=pk)
+        report_format = request.GET.get("format", "pdf")
+        if report_format not in ("pdf", "xlsx"):
+            raise Http404
+        report = convention_report(convention)
+        if report_format == "pdf":
+            log_access(request, AccessLog.Action.PDF, convention, detail="convention report")
+            return pdf_response(render_report_pdf(report), inline=False)
+        log_access(request, AccessLog.Action.EXPORT, convention, detail="convention report (xlsx)")
+        target, filename = render_report_xlsx(report)
+        return FileResponse(
+            target, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
+        )
+
+
+def report_url(convention: Convention, report_format: str = "pdf") -> str:
+    return f"{reverse('dashboard:convention_report', args=[convention.pk])}?format={report_format}"

@@ -1,0 +1,43 @@
+from urllib.parse import urlencode
+
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from .two_factor import has_authenticator, requires_two_factor
+
+# Pages an administrator or officer may open before entering their code: the way out
+# and the way in. Public pages (login, certificate verification, ...) are exempt by
+# their @login_not_required mark, like for LoginRequiredMiddleware.
+EXEMPT_VIEWS = {
+    "logout",
+    "set_language",
+    "security:otp_setup",
+    "security:otp_verify",
+    "security:recovery_codes",
+}
+
+
+class OTPRequiredMiddleware:
+    """Send administrators and prefecture officers who have not entered a one-time code
+    in this session to the code page (or, without an authenticator yet, to its set-up).
+
+    Comes after django_otp's OTPMiddleware, which tells whether the session is verified.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not getattr(view_func, "login_required", True):
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in EXEMPT_VIEWS:
+            return None
+        user = request.user
+        if not requires_two_factor(user) or user.is_verified():
+            return None
+        target = "security:otp_verify" if has_authenticator(user) else "security:otp_setup"
+        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")

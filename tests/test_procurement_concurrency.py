@@ -1,0 +1,77 @@
+"""Two payments or two orders entered at the same moment (PostgreSQL: row locks)."""
+
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import close_old_connections, connection
+
+from grants import procurement
+from grants.models import Disbursement, Project, PurchaseOrder
+
+from .factories import ConventionFactory, EquipmentItemFactory, ProjectFactory, SupplierFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+
+
+def at_the_same_time(*calls):
+    """Run each call in its own thread and connection; return what each raised (or None)."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            call()
+        except Exception as error:  # noqa: BLE001 - the outcome is what the test checks
+            outcomes[index] = error
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_two_payments_at_once_never_exceed_the_cash_grant(staff, temara):
+    convention = ConventionFactory(prefecture=temara)
+    project = ProjectFactory(status=Project.Status.APPROVED, convention=convention,
+                             approved_amount=Decimal("60000.00"), cash_grant_amount=Decimal("5000.00"))
+
+    def pay():
+        procurement.record_disbursement(project=project, amount=Decimal("3000.00"), method="transfer",
+                                        paid_on=datetime.date(2024, 12, 6), reference="", user=staff)
+
+    outcomes = at_the_same_time(pay, pay)
+
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["NoneType", "ValidationError"]
+    assert Disbursement.objects.filter(project=project).count() == 1
+
+
+def test_two_orders_at_once_cannot_take_the_same_line(staff, temara):
+    convention = ConventionFactory(prefecture=temara)
+    project = ProjectFactory(status=Project.Status.APPROVED, convention=convention,
+                             approved_amount=Decimal("60000.00"))
+    line = EquipmentItemFactory(project=project)
+    supplier = SupplierFactory()
+
+    def order():
+        procurement.create_purchase_order(supplier=supplier, convention=convention, lines=[line],
+                                          user=staff, ordered_on=datetime.date(2024, 10, 1))
+
+    outcomes = at_the_same_time(order, order)
+
+    assert [isinstance(outcome, ValidationError) for outcome in outcomes].count(True) == 1, outcomes
+    assert PurchaseOrder.objects.count() == 1
