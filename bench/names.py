@@ -74,9 +74,11 @@ SECTORS = [
      [("Réfrigérateur vitré", 5000, 12000), ("Étagères", 1500, 5000), ("Balance électronique", 500, 1500),
       ("Caisse enregistreuse", 1500, 4000)]),
     ("Élevage", "تربية المواشي", "Livestock farming",
-     [("Brebis", 1500, 3000), ("Abreuvoir", 300, 1000), ("Mangeoire", 300, 1000), ("Bergerie mobile", 4000, 12000)]),
+     [("Brebis", 1500, 3000), ("Abreuvoir", 300, 1000), ("Mangeoire", 300, 1000),
+      ("Bergerie mobile", 4000, 12000)]),
     ("Réparation de téléphones et d'ordinateurs", "إصلاح الهواتف والحواسيب", "Phone and computer repair",
-     [("Station de soudage", 1200, 4000), ("Microscope de réparation", 1500, 5000), ("Ordinateur portable", 4000, 9000),
+     [("Station de soudage", 1200, 4000), ("Microscope de réparation", 1500, 5000),
+      ("Ordinateur portable", 4000, 9000),
       ("Kit d'outils de précision", 300, 1000)]),
 ]
 

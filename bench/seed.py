@@ -182,7 +182,7 @@ class Seeder:
             self.move_sequences()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                cursor.execute("VACUUM ANALYZE")  # as autovacuum would: index-only scans, fresh statistics
         return self.counts()
 
     def reference_data(self) -> None:
@@ -256,7 +256,8 @@ class Seeder:
                 rc=str(10000 + i), tax_id=str(40000000 + i),
                 phone=f"+2125{self.rng.randrange(20000000, 39999999)}",
                 email=f"contact{i + 1}@fournisseur.ma",
-                address=f"{self.rng.randrange(1, 200)} {self.rng.choice(names.STREETS)}, {prefecture.name_fr}",
+                address=f"{self.rng.randrange(1, 200)} {self.rng.choice(names.STREETS)}, "
+                        f"{prefecture.name_fr}",
                 rib=f"{self.rng.randrange(10**23, 10**24)}",
                 created_at=self.moment(dt.date(FIRST_YEAR, 1, 1), self.today),
             ))
@@ -376,7 +377,8 @@ class Seeder:
             if project.status in COMMITTED or project.status in (P.SUBMITTED, P.RETURNED):
                 choices = self.conventions_of[project.prefecture_id]
                 # The convention running when the project was written, else the latest.
-                fitting = [c for c in choices if objects[c].starts_on <= project.created.date() <= objects[c].ends_on]
+                day = project.created.date()
+                fitting = [c for c in choices if objects[c].starts_on <= day <= objects[c].ends_on]
                 project.convention_index = self.rng.choice(fitting or choices[-1:])
                 if project.status in COMMITTED:
                     committed[project.convention_index] += project.equipment_total + project.cash_grant
@@ -549,7 +551,8 @@ class Seeder:
         ceremonies = self.insert(Ceremony, ceremonies, "ceremonies")
         guests, links, handovers = [], [], []
         for ceremony, members in zip(ceremonies, batches, strict=True):
-            guests.append(Guest(ceremony=ceremony, name=ceremony.presided_by, title=ceremony.presided_by_title))
+            guests.append(Guest(ceremony=ceremony, name=ceremony.presided_by,
+                                title=ceremony.presided_by_title))
             guests.append(Guest(ceremony=ceremony, name="Coordination provinciale INDH",
                                 title="Division de l'action sociale", kind=Guest.Kind.PARTNER))
             issued = dt.datetime.combine(ceremony.held_on, dt.time(11), tzinfo=self.tz)

@@ -150,7 +150,8 @@ class Beneficiary(models.Model):
         verbose_name_plural = _("beneficiaries")
         constraints = [
             models.UniqueConstraint(
-                fields=["cin"], condition=~Q(cin=""), name="unique_beneficiary_cin"
+                fields=["cin"], condition=~Q(cin=""), name="unique_beneficiary_cin",
+                violation_error_message=_("This national ID number is already registered."),
             ),
             models.CheckConstraint(
                 condition=Q(release_date__isnull=True) | Q(release_date__gt=models.F("birth_date")),

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -110,6 +110,20 @@ def _normalise(beneficiary: Beneficiary) -> None:
         raise ValidationError({"phone": error.messages}) from None
 
 
+def _save_unique(beneficiary: Beneficiary) -> None:
+    """Save; two people registering the same national ID at the same moment both pass
+    the check above, and the database's unique constraint refuses the second."""
+    try:
+        with transaction.atomic():
+            beneficiary.save()
+    except IntegrityError:
+        if beneficiary_with_same_cin(beneficiary.cin, exclude=beneficiary) is None:
+            raise
+        raise ValidationError(
+            {"cin": _("This national ID number is already registered.")}, code="duplicate_cin"
+        ) from None
+
+
 @transaction.atomic
 def create_beneficiary(
     *,
@@ -132,7 +146,7 @@ def create_beneficiary(
 
     beneficiary.file_number = next_number("BEN", timezone.localdate().year, 5)
     beneficiary._history_user = user
-    beneficiary.save()
+    _save_unique(beneficiary)
     stored = []
     try:
         for document, content_type in checked:
@@ -166,7 +180,7 @@ def update_beneficiary(
         ensure_not_a_possible_duplicate(beneficiary, confirmed=confirmed_different_person)
     beneficiary.full_clean()
     beneficiary._history_user = user
-    beneficiary.save()
+    _save_unique(beneficiary)
     return beneficiary
 
 

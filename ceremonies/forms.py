@@ -28,10 +28,15 @@ class CeremonyForm(forms.ModelForm):
     class Meta:
         model = Ceremony
         fields = [
-            "title", "held_on", "place", "prefecture", "presided_by", "presided_by_title",
-            "convention", "notes",
+            "title", "held_on", "place", "place_ar", "prefecture", "presided_by",
+            "presided_by_title", "presided_by_ar", "presided_by_title_ar", "convention", "notes",
         ]
-        widgets = {"held_on": DATE_WIDGET, "notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "held_on": DATE_WIDGET, "notes": forms.Textarea(attrs={"rows": 3}),
+            "place_ar": forms.TextInput(attrs={"dir": "rtl", "lang": "ar"}),
+            "presided_by_ar": forms.TextInput(attrs={"dir": "rtl", "lang": "ar"}),
+            "presided_by_title_ar": forms.TextInput(attrs={"dir": "rtl", "lang": "ar"}),
+        }
         help_texts = {
             "presided_by": _("As it will be printed, e.g. “M. Mohamed Alaoui”."),
             "presided_by_title": _("e.g. “Governor of the prefecture of Skhirate-Témara”."),
@@ -47,8 +52,10 @@ class CeremonyForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Fieldset(_("Ceremony"), "title", row("held_on", "place"), row("prefecture", "convention")),
-            Fieldset(_("Presided by"), row("presided_by", "presided_by_title")),
+            Fieldset(_("Ceremony"), "title", row("held_on", "prefecture", "convention", width="col-md-4"),
+                     row("place", "place_ar")),
+            Fieldset(_("Presided by"), row("presided_by", "presided_by_title"),
+                     row("presided_by_ar", "presided_by_title_ar")),
             "notes",
         )
 

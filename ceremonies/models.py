@@ -51,12 +51,18 @@ class Ceremony(models.Model):
     title = models.CharField(_("title"), max_length=255)
     held_on = models.DateField(_("date"))
     place = models.CharField(_("place"), max_length=255)
+    place_ar = models.CharField(_("place (Arabic)"), max_length=255, blank=True)
     prefecture = models.ForeignKey(
         Prefecture, on_delete=models.PROTECT, related_name="ceremonies",
         verbose_name=_("prefecture or province"),
     )
     presided_by = models.CharField(_("presided by"), max_length=200)
     presided_by_title = models.CharField(_("title of the person presiding"), max_length=200)
+    # The Arabic half of the certificates; the French is printed when these are empty.
+    presided_by_ar = models.CharField(_("presided by (Arabic)"), max_length=200, blank=True)
+    presided_by_title_ar = models.CharField(
+        _("title of the person presiding (Arabic)"), max_length=200, blank=True
+    )
     convention = models.ForeignKey(
         Convention, on_delete=models.PROTECT, null=True, blank=True,
         related_name="ceremonies", verbose_name=_("convention"),

@@ -3,6 +3,9 @@
 #   /opt/reinsertion/deploy/manage.sh migrate
 # REINSERTION_ENV_FILE and REINSERTION_USER change the defaults below.
 set -eu
+# cron's PATH lacks /usr/sbin (runuser).
+PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
+export PATH
 APP_DIR=$(cd "$(dirname "$0")/.." && pwd)
 ENV_FILE=${REINSERTION_ENV_FILE:-/etc/reinsertion/env}
 APP_USER=${REINSERTION_USER:-reinsertion}

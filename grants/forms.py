@@ -161,6 +161,17 @@ class ProjectForm(forms.ModelForm):
             validate_document(study, allowed=("application/pdf",))
         return study
 
+    def clean(self):
+        cleaned = super().clean()
+        beneficiary, title = cleaned.get("beneficiary"), (cleaned.get("title") or "").strip()
+        # Also what stops a creation form posted twice from making two projects.
+        if beneficiary and title and (
+            Project.objects.filter(beneficiary=beneficiary, title__iexact=title)
+            .exclude(pk=self.instance.pk).exists()
+        ):
+            self.add_error("title", _("This beneficiary already has a project with this title."))
+        return cleaned
+
     def save(self, commit=True):
         project = super().save(commit=False)
         project.prefecture = project.beneficiary.prefecture

@@ -346,6 +346,8 @@ class Project(models.Model):
             models.Index(fields=["prefecture", "status"]),
             models.Index(fields=["status", "submitted_at"]),
             models.Index(fields=["convention", "status"]),
+            # The projects' list is sorted newest first: without it, a sort of the whole table.
+            models.Index(fields=["-created_at"], name="project_created_desc"),
         ]
 
     def __str__(self) -> str:
@@ -743,7 +745,13 @@ class FollowUpVisit(models.Model):
                 name="visit_revenue_non_negative",
             ),
         ]
-        indexes = [models.Index(fields=["due_on", "visited_on"])]
+        indexes = [
+            models.Index(fields=["due_on", "visited_on"]),
+            # Visits still to make (lists, dashboard): a small part of the table.
+            models.Index(fields=["due_on"], condition=Q(visited_on__isnull=True), name="visit_pending_due"),
+            # A project's latest visit (outcomes, project page) without a sort.
+            models.Index(fields=["project", "-visited_on"], name="visit_project_latest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project.reference} — {self.visited_on or self.due_on}"

@@ -449,9 +449,9 @@ class PurchaseOrderQuotesView(PurchaseOrderMixin, FormView):
         return [*order_crumbs(self.object), (_("Quotes"), None)]
 
     def get_permission_required(self):
-        if self.request.method == "POST":
-            return ["grants.add_quote"]
-        return ["grants.view_quote"]
+        if self.request.method in ("GET", "HEAD"):
+            return ["grants.view_quote"]
+        return ["grants.add_quote"]
 
     def get_initial(self):
         return {"supplier": self.object.supplier, "quoted_on": timezone.localdate()}

@@ -23,6 +23,7 @@ from reintegration.accounts.scope import is_national
 from reintegration.common.money import format_amount, format_money
 from reintegration.sequences.models import next_number
 
+from . import notifications
 from .models import ZERO, Convention, EquipmentItem, Project, ProjectEvent, Review
 
 Status = Project.Status
@@ -219,10 +220,15 @@ def submit_project(*, project: Project, user, justification: str = "") -> Projec
         raise ValidationError(errors)
     project.previous_funding_justification = justification.strip()
     project.submitted_at = timezone.now()
-    return _move(
-        project, to_status=target, user=user,
-        fields=["submitted_at", "previous_funding_justification"],
-    )
+    _move(project, to_status=target, user=user, fields=["submitted_at", "previous_funding_justification"])
+    # After the commit only: nobody is told about a move that was rolled back.
+    transaction.on_commit(lambda: notifications.notify_project_submitted(project))
+    return project
+
+
+def _review(project: Project, officer, decision: str, reason: str) -> None:
+    Review.objects.create(project=project, reviewer=officer, decision=decision, reason=reason)
+    transaction.on_commit(lambda: notifications.notify_project_decided(project, decision, reason))
 
 
 @transaction.atomic
@@ -293,9 +299,7 @@ def approve_project(
     project.approved_amount = amount
     project.committee_minutes_number = committee_minutes_number.strip()
     project.committee_decision_on = committee_decision_on
-    Review.objects.create(
-        project=project, reviewer=officer, decision=Review.Decision.APPROVE, reason=reason
-    )
+    _review(project, officer, Review.Decision.APPROVE, reason)
     return _move(
         project, to_status=target, user=officer, reason=reason,
         fields=["convention", "approved_amount", "committee_minutes_number", "committee_decision_on"],
@@ -307,9 +311,7 @@ def reject_project(*, project: Project, officer, reason: str) -> Project:
     _ensure_may(officer, "reject", project)
     target = _lock_and_check(project, "reject")
     reason = _require_reason(reason)
-    Review.objects.create(
-        project=project, reviewer=officer, decision=Review.Decision.REJECT, reason=reason
-    )
+    _review(project, officer, Review.Decision.REJECT, reason)
     return _move(project, to_status=target, user=officer, reason=reason)
 
 
@@ -319,9 +321,7 @@ def return_project(*, project: Project, officer, reason: str) -> Project:
     _ensure_may(officer, "return", project)
     target = _lock_and_check(project, "return")
     reason = _require_reason(reason)
-    Review.objects.create(
-        project=project, reviewer=officer, decision=Review.Decision.RETURN, reason=reason
-    )
+    _review(project, officer, Review.Decision.RETURN, reason)
     return _move(project, to_status=target, user=officer, reason=reason)
 
 

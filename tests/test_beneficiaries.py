@@ -219,6 +219,21 @@ def test_the_database_refuses_a_second_file_with_the_same_national_id(temara):
         BeneficiaryFactory(cin="AB123456")
 
 
+def test_a_race_on_the_same_national_id_ends_in_the_same_message(staff, temara, monkeypatch):
+    real_next_number = services.next_number
+
+    def number_while_a_colleague_saves_the_same_person(*args):
+        BeneficiaryFactory(cin="AB123456")
+        return real_next_number(*args)
+
+    # Both registrations passed every check; the colleague's was saved first (here inside
+    # the same transaction, so both roll back: what matters is the message, not a 500).
+    monkeypatch.setattr(services, "next_number", number_while_a_colleague_saves_the_same_person)
+    with pytest.raises(ValidationError) as refused:
+        services.create_beneficiary(user=staff, fields=model_fields(form_data(temara)))
+    assert refused.value.message_dict == {"cin": ["Ce numéro de CIN est déjà enregistré."]}
+
+
 def test_several_files_without_national_id_are_allowed(temara):
     BeneficiaryFactory(cin="")
     BeneficiaryFactory(cin="")

@@ -411,3 +411,26 @@ def test_a_second_beneficiary_project_in_another_prefecture_is_out_of_scope(staf
     project = ready_project(beneficiary=BeneficiaryFactory(prefecture=prefecture(RABAT)))
     with pytest.raises(PermissionDenied):
         services.submit_project(project=project, user=staff)
+
+
+# --- who is told ----------------------------------------------------------------------------
+
+def test_a_submission_and_a_decision_are_mailed_after_the_commit(
+    staff, officer, mailoutbox, django_capture_on_commit_callbacks
+):
+    project = ready_project()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_project(project=project, user=staff)
+    assert [message.to for message in mailoutbox] == [[officer.email]]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.return_project(project=project, officer=officer, reason="Devis manquant.")
+    assert [staff.email] in [message.to for message in mailoutbox[1:]]
+
+
+def test_a_refused_move_mails_nobody(staff, mailoutbox, django_capture_on_commit_callbacks):
+    project = ready_project(beneficiary__consent_signed_on=None)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(ValidationError):
+        services.submit_project(project=project, user=staff)
+    assert callbacks == []
+    assert mailoutbox == []

@@ -79,7 +79,9 @@ def test_staff_creates_a_project_with_its_equipment_lines(client_for, staff):
     assert response.status_code == 302
     assert response["Location"] == project.get_absolute_url()
     assert project.reference.startswith("PRJ-")
-    assert (project.status, project.prefecture, project.created_by) == (Status.DRAFT, beneficiary.prefecture, staff)
+    assert (project.status, project.prefecture, project.created_by) == (
+        Status.DRAFT, beneficiary.prefecture, staff
+    )
     assert [(line.designation, line.total) for line in project.equipment_items.order_by("pk")] == [
         ("Four à sole", Decimal("30000.00")), ("Pétrin", Decimal("17001.00")),
     ]
@@ -87,9 +89,21 @@ def test_staff_creates_a_project_with_its_equipment_lines(client_for, staff):
     assert project.events.get().to_status == Status.DRAFT
 
 
+def test_a_creation_form_posted_twice_makes_one_project(client_for, staff):
+    data = project_data(BeneficiaryFactory(), SectorFactory(), [OVEN])
+    client = client_for(staff)
+    client.post(reverse("grants:project_create"), data)
+    response = client.post(reverse("grants:project_create"), data)
+    assert "Ce bénéficiaire a déjà un projet portant cet intitulé." in page(response)
+    assert Project.objects.count() == 1
+    assert EquipmentItem.objects.count() == 1
+
+
 def test_the_trade_kit_fills_the_lines_without_saving(client_for, staff):
     sector = SectorFactory(name_fr="Couture", name_ar="خياطة")
-    KitItemFactory(sector=sector, designation="Machine à coudre industrielle", reference_price=Decimal("9000"))
+    KitItemFactory(
+        sector=sector, designation="Machine à coudre industrielle", reference_price=Decimal("9000")
+    )
     KitItemFactory(sector=sector, designation="Surjeteuse", reference_price=Decimal("7000"))
     data = project_data(BeneficiaryFactory(), sector, [OVEN], fill_kit="1")
 
@@ -267,7 +281,8 @@ def test_the_review_queue_lists_the_prefecture_s_submitted_projects_oldest_first
 ):
     older = submitted_project(staff, title="Couture Hay Nahda")
     newer = submitted_project(staff, title="Menuiserie Massira")
-    Project.objects.filter(pk=older.pk).update(submitted_at=datetime.datetime(2024, 10, 1, tzinfo=datetime.UTC))
+    long_ago = datetime.datetime(2024, 10, 1, tzinfo=datetime.UTC)
+    Project.objects.filter(pk=older.pk).update(submitted_at=long_ago)
     ready_project(title="Brouillon Témara")
     submitted_project(outsider_staff, beneficiary__prefecture=prefecture(RABAT), title="Projet de Rabat")
 
@@ -330,7 +345,9 @@ def test_a_convention_of_another_prefecture_is_not_offered(client_for, staff, of
 
 
 @pytest.mark.parametrize(("decision", "status"), [("reject", Status.REJECTED), ("return", Status.RETURNED)])
-def test_officer_rejects_or_returns_with_a_reason_staff_then_read(client_for, staff, officer, decision, status):
+def test_officer_rejects_or_returns_with_a_reason_staff_then_read(
+    client_for, staff, officer, decision, status
+):
     project = submitted_project(staff)
     client = client_for(officer)
     url = review_url(project)

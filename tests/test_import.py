@@ -351,3 +351,22 @@ def test_too_many_rows_are_refused(client_for, staff, monkeypatch):
     monkeypatch.setattr(importing, "MAX_ROWS", 1)
     _response, report = dry_run(client_for(staff), csv_file(*GOOD_ROWS))
     assert report.file_errors and "1" in report.file_errors[0]
+
+
+def many_rows(count):
+    return [
+        f"Bennani;Youssef;;;AB{100000 + n};{1 + n % 28:02d}/05/1990;M;;04.501;" for n in range(count)
+    ]
+
+
+def test_dry_run_query_count_does_not_grow_with_the_rows(
+    client_for, staff, django_assert_max_num_queries
+):
+    client = client_for(staff)
+    for count in (3, 300):
+        client.post(UPLOAD, {"file": csv_file(*many_rows(count))})
+        # Session, user, permissions; prefectures, the user's scope, establishments;
+        # national IDs and same people (all and in scope): the same for 3 or 300 rows.
+        with django_assert_max_num_queries(16):
+            report = client.get(PREVIEW).context["report"]
+        assert len(report.rows) == count

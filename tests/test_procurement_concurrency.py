@@ -13,13 +13,13 @@ from grants.models import Disbursement, Project, PurchaseOrder
 
 from .factories import ConventionFactory, EquipmentItemFactory, ProjectFactory, SupplierFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
+# Decided before any database set-up: SQLite ignores `select_for_update`. The serialized
+# rollback restores the data migrations' rows (prefectures, groups) after each flush.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def at_the_same_time(*calls):

@@ -304,6 +304,42 @@ def test_the_email_templates_hold_no_text_outside_translation_tags():
         assert untranslated_text(template.read_text(encoding="utf-8")) == [], template.name
 
 
+# --- media storage chosen by the environment ----------------------------------------
+
+
+def run_with_settings(code: str, **environ: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    env.update(DJANGO_SETTINGS_MODULE="reintegration.settings", DJANGO_SECRET_KEY="x" * 50, **environ)
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=BASE, env=env, capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_documents_go_to_private_s3_storage_when_configured():
+    result = run_with_settings(
+        "from django.core.files.storage import storages; s = storages['default']; "
+        "print(type(s).__name__, s.bucket_name, s.default_acl); print(s.url('documents/id.pdf'))",
+        DJANGO_STORAGE_BACKEND="s3", DJANGO_S3_BUCKET="reinsertion-documents",
+        DJANGO_S3_ENDPOINT_URL="https://s3.example.ma", DJANGO_S3_REGION="us-east-1",
+        DJANGO_S3_ACCESS_KEY_ID="key", DJANGO_S3_SECRET_ACCESS_KEY="secret",
+    )
+
+    assert result.returncode == 0, result.stderr
+    description, url = [line for line in result.stdout.splitlines() if not line.startswith("{")]
+    assert description == "S3Storage reinsertion-documents private"
+    # Never a public address: a signed link that expires.
+    assert url.startswith("https://s3.example.ma/reinsertion-documents/documents/id.pdf?")
+    assert "X-Amz-Signature=" in url and "X-Amz-Expires=300" in url
+
+
+def test_an_unknown_storage_backend_stops_start_up():
+    result = run_with_settings("", DJANGO_STORAGE_BACKEND="ftp")
+
+    assert result.returncode != 0
+    assert "DJANGO_STORAGE_BACKEND must be filesystem or s3" in result.stderr
+
+
 # --- gunicorn with the production settings ------------------------------------------
 
 

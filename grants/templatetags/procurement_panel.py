@@ -1,7 +1,10 @@
 """`{% procurement_panel project as panel %}`: what the project page shows of its equipment
 orders, cash grant and follow-up visits, loaded in a few queries."""
 
+import datetime
+
 from django import template
+from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,9 +19,19 @@ register = template.Library()
 def procurement_panel(context, project: Project) -> dict:
     user = context["request"].user
     today = timezone.localdate()
-    lines = list(project.equipment_items.select_related("purchase_order").order_by("pk"))
-    disbursements = list(project.disbursements.order_by("paid_on", "pk"))
-    visits = list(project.visits.select_related("visitor").order_by("due_on", "visited_on", "pk"))
+    # Three queries, none when the project page already prefetched these relations.
+    prefetch_related_objects(
+        [project],
+        Prefetch("equipment_items", queryset=EquipmentItem.objects.select_related("purchase_order")),
+        "disbursements",
+        Prefetch("visits", queryset=FollowUpVisit.objects.select_related("visitor")),
+    )
+    lines = sorted(project.equipment_items.all(), key=lambda line: line.pk)
+    disbursements = sorted(project.disbursements.all(), key=lambda payment: (payment.paid_on, payment.pk))
+    visits = sorted(
+        project.visits.all(),
+        key=lambda visit: (visit.due_on or visit.visited_on or datetime.date.max, visit.pk),
+    )
     paid = sum((payment.amount for payment in disbursements), ZERO)
     pending = [visit for visit in visits if visit.visited_on is None]
     stopped = any(

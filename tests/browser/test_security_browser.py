@@ -24,10 +24,10 @@ def test_an_officer_sets_up_the_authenticator_at_first_login(page, live_server, 
     screenshot(page, "otp-setup-fr")
     device = TOTPDevice.objects.get(user=officer, confirmed=False)
     page.fill("input[name=token]", current_code(device))
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url("**/recovery-codes/**")
     assert page.locator("[data-testid=recovery-codes] li").count() == 10
-    page.click("text=Je les ai conservés, continuer")
+    page.click("[data-testid=continue]")
     page.wait_for_url(f"{live_server.url}{reverse('home')}")
     assert violations == []
 
