@@ -577,7 +577,9 @@ def run(args) -> list[Result]:
         print("  side by side with Django admin ...", flush=True)
         results += bench_side_by_side(auditor, ben_list, admin, admin_url, n)
 
-    # The list's export, wherever its owner put it (not the privacy export of one person).
+    # The list's own export (`?export=csv`, reintegration.common.exports.ExportMixin), else
+    # an export URL wherever its owner put it (not the privacy export of one person).
+    view_class = getattr(resolve(ben_list).func, "view_class", None) if ben_list else None
     export_names = [name for name in all_url_names() if "export" in name
                     and not name.startswith(("security:", "admin:"))]
     export_names.sort(key=lambda name: ("benefic" not in name, "csv" not in name, name))
@@ -585,6 +587,8 @@ def run(args) -> list[Result]:
                           | {key: "beneficiaries" for key in ("list", "kind", "name", "model", "what")})
     if export_url and "csv" not in export_url:
         export_url += "?format=csv"
+    if view_class is not None and hasattr(view_class, "export_columns"):
+        export_url = f"{ben_list}?export=csv"
     if wanted("export"):
         print("  CSV export ...", flush=True)
         results.append(bench_export(export_url, "bench_auditor"))

@@ -2,7 +2,7 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.accounts.scope import is_national
@@ -18,7 +18,8 @@ def visible_prefectures(request):
     if request is None:
         return Prefecture.objects.none()
     if is_national(request.user):
-        return Prefecture.objects.filter(beneficiaries__isnull=False).distinct()
+        # Exists, not a join + DISTINCT over every file (150 ms at 100,000 files): bench/README.md
+        return Prefecture.objects.filter(Exists(Beneficiary.objects.filter(prefecture=OuterRef("pk"))))
     return request.user.prefectures.all()
 
 

@@ -11,7 +11,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -139,7 +140,12 @@ class CeremonyListView(ExportMixin, CrumbsMixin, PermissionRequiredMixin, Filter
         return (
             Ceremony.objects.visible_to(self.request.user)
             .with_figures()
-            .annotate(handover_count=Count("handovers", filter=Q(handovers__revoked_at__isnull=True)))
+            # A subquery, not a join: the paginator's count then drops every annotation,
+            # and the figures are computed for the 25 ceremonies shown only (bench/README.md).
+            .annotate(handover_count=Coalesce(Subquery(
+                Handover.objects.filter(ceremony=OuterRef("pk"), revoked_at__isnull=True)
+                .order_by().values("ceremony").annotate(n=Count("pk")).values("n")
+            ), 0))
             .select_related("prefecture")
             .order_by("-held_on", "-pk")
         )

@@ -2,7 +2,7 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.accounts.scope import is_national
@@ -15,7 +15,8 @@ def visible_prefectures(request):
     if request is None:
         return Prefecture.objects.none()
     if is_national(request.user):
-        return Prefecture.objects.filter(projects__isnull=False).distinct()
+        # Exists, not a join + DISTINCT over every project (130 ms at 100,000): bench/README.md
+        return Prefecture.objects.filter(Exists(Project.objects.filter(prefecture=OuterRef("pk"))))
     return request.user.prefectures.all()
 
 

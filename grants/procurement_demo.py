@@ -1,8 +1,10 @@
-"""Demo procurement: suppliers, the orders and deliveries of the approved Témara projects,
-their cash grants and a few follow-up visits. Runs after `grants.demo`, before the
-ceremonies; safe to run twice (only what is missing is created).
+"""Demo procurement: suppliers, the orders and deliveries of the approved Témara projects
+(ready for the 6 December 2024 ceremony), their cash grants, and an earlier Rabat project
+bought, handed over and launched in spring 2024, whose follow-up visits are recorded.
+Runs after `grants.demo`, before the ceremonies; safe to run twice (only what is missing
+is created).
 
-Everything goes through `grants.procurement`, as a user would.
+Everything goes through `grants.procurement` and `grants.services`, as a user would.
 """
 
 import datetime
@@ -12,13 +14,17 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from . import procurement
+from . import procurement, services
 from .models import EquipmentItem, FollowUpVisit, Project, PurchaseOrder, Supplier
 
-TEMARA = "04.501"
-ORDERED_ON = datetime.date(2024, 10, 15)
-DELIVERED_ON = datetime.date(2024, 11, 20)
-PAID_ON = datetime.date(2024, 12, 6)
+TEMARA, RABAT = "04.501", "04.421"
+# prefecture -> (ordered on, delivered on, cash grant paid on)
+CALENDAR = {
+    TEMARA: (datetime.date(2024, 10, 15), datetime.date(2024, 11, 20), datetime.date(2024, 12, 6)),
+    RABAT: (datetime.date(2024, 4, 10), datetime.date(2024, 5, 6), datetime.date(2024, 5, 15)),
+}
+# The Rabat project's equipment was handed over at the workshop, then the activity launched.
+RABAT_LAUNCHED_ON = datetime.date(2024, 5, 20)
 
 SUPPLIERS = [
     {"ice": "001561191000066", "name": "Atlas Équipement Professionnel SARL", "rc": "Témara 45213",
@@ -37,14 +43,15 @@ QUOTE_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def seed(users, stdout) -> None:
-    staff = users["staff"]
     suppliers = [_supplier(data) for data in SUPPLIERS]
-    orders = _order_temara_equipment(staff, suppliers)
-    paid = _pay_cash_grants(users)
+    orders = _order_equipment(users["staff"], TEMARA, suppliers)
+    orders += _order_equipment(users["staff_rabat"], RABAT, suppliers)
+    paid = _pay_cash_grants(users["staff"], TEMARA) + _pay_cash_grants(users["staff_rabat"], RABAT)
+    launched = _launch_rabat_projects(users["staff_rabat"])
     visits = _record_visits(users)
     stdout.write(
         f"Procurement: {len(suppliers)} suppliers, {orders} new purchase orders, "
-        f"{paid} cash grants paid, {visits} visits recorded."
+        f"{paid} cash grants paid, {launched} projects launched, {visits} visits recorded."
     )
 
 
@@ -53,12 +60,13 @@ def _supplier(data: dict) -> Supplier:
     return supplier
 
 
-def _order_temara_equipment(staff, suppliers) -> int:
+def _order_equipment(staff, prefecture_code: str, suppliers) -> int:
     """One order per convention and supplier: the first supplier takes most projects, the
     second the carpentry and tailoring ones. Each order is sent, delivered and invoiced."""
+    ordered_on, delivered_on, _paid_on = CALENDAR[prefecture_code]
     lines = (
         EquipmentItem.objects.filter(
-            project__prefecture__code=TEMARA,
+            project__prefecture__code=prefecture_code,
             project__status=Project.Status.APPROVED,
             purchase_order__isnull=True,
             status=EquipmentItem.Status.PLANNED,
@@ -74,7 +82,7 @@ def _order_temara_equipment(staff, suppliers) -> int:
 
     for number, ((convention, supplier), group) in enumerate(groups.items()):
         order = procurement.create_purchase_order(
-            supplier=supplier, convention=convention, lines=group, user=staff, ordered_on=ORDERED_ON
+            supplier=supplier, convention=convention, lines=group, user=staff, ordered_on=ordered_on
         )
         if procurement.quotes_problem(order):
             _three_quotes(staff, order, suppliers)
@@ -84,14 +92,14 @@ def _order_temara_equipment(staff, suppliers) -> int:
             quantities={line.pk: line.quantity for line in group},
             serial_numbers={line.pk: f"SN-{order.number[-5:]}-{index:02d}"
                             for index, line in enumerate(group, 1) if line.unit_price >= 5000},
-            delivered_on=DELIVERED_ON,
+            delivered_on=delivered_on,
             user=staff,
         )
         order.refresh_from_db()
-        # The second invoice is 350 DH off, to show how a differing invoice is flagged.
+        # One invoice is 350 DH off, to show how a differing invoice is flagged.
         amount = order.total + (Decimal("350.00") if number == 1 else Decimal("0.00"))
         procurement.record_invoice(
-            purchase_order=order, invoice_number=f"FA-2024-{1180 + number}",
+            purchase_order=order, invoice_number=f"FA-{ordered_on.year}-{order.number[-3:]}",
             invoice_amount=amount, user=staff,
         )
     return len(groups)
@@ -106,33 +114,33 @@ def _three_quotes(staff, order: PurchaseOrder, suppliers) -> None:
     for supplier, amount, chosen in offers:
         procurement.record_quote(
             purchase_order=order, supplier=supplier, amount=amount, user=staff, chosen=chosen,
-            quoted_on=ORDERED_ON - datetime.timedelta(days=10),
+            quoted_on=order.ordered_on - datetime.timedelta(days=10),
             document=ContentFile(QUOTE_PDF, name=f"devis-{order.number}-{supplier.pk}.pdf"),
         )
 
 
-def _writer(users, project):
-    """The demo staff member of the project's prefecture (the admin elsewhere)."""
-    for key in ("staff", "staff_rabat"):
-        user = users.get(key)
-        if user and Project.objects.visible_to(user).filter(pk=project.pk).exists():
-            return user
-    return users["admin"]
-
-
-def _pay_cash_grants(users) -> int:
+def _pay_cash_grants(staff, prefecture_code: str) -> int:
+    paid_on = CALENDAR[prefecture_code][2]
     projects = Project.objects.filter(
-        prefecture__code=TEMARA,
+        prefecture__code=prefecture_code,
         status__in=procurement.DISBURSABLE_STATUSES,
         cash_grant_amount__gt=0,
         disbursements__isnull=True,
     ).order_by("reference")
     for number, project in enumerate(projects, 1):
         procurement.record_disbursement(
-            project=project, amount=project.cash_grant_amount, paid_on=PAID_ON,
-            method="transfer", reference=f"VIR-2024-12-{number:03d}", user=_writer(users, project),
+            project=project, amount=project.cash_grant_amount, paid_on=paid_on, method="transfer",
+            reference=f"VIR-{paid_on:%Y-%m}-{number:03d}", user=staff,
         )
     return len(projects)
+
+
+def _launch_rabat_projects(staff) -> int:
+    ready = Project.objects.filter(prefecture__code=RABAT).ready_for_ceremony()
+    for project in ready:
+        services.equip_project(project=project, user=staff)
+        services.launch_project(project=project, user=staff, launched_on=RABAT_LAUNCHED_ON)
+    return len(ready)
 
 
 VISIT_NOTES = [
@@ -146,25 +154,24 @@ VISIT_NOTES = [
 
 
 def _record_visits(users) -> int:
-    """Launched projects get their calendar; the first visit of a few is recorded."""
+    """The first visits of each launched project, up to today, once."""
     today = timezone.localdate()
     recorded = 0
     projects = Project.objects.filter(
-        status=Project.Status.ACTIVE, launched_on__isnull=False
+        status=Project.Status.ACTIVE, launched_on__isnull=False,
+        prefecture__code__in=[TEMARA, RABAT],
     ).order_by("reference")
-    for index, project in enumerate(projects):
-        if not project.visits.exists():
-            procurement.schedule_follow_up_visits(project=project)
-        if index >= len(VISIT_NOTES) or project.visits.filter(visited_on__isnull=False).exists():
+    for project in projects:
+        if project.visits.filter(visited_on__isnull=False).exists():
             continue
-        visit = project.visits.filter(visited_on__isnull=True).order_by("due_on").first()
-        if visit is None or visit.due_on is None or visit.due_on > today:
-            continue
-        status, revenue, jobs, notes = VISIT_NOTES[index]
-        procurement.record_visit(
-            visit=visit, user=_writer(users, project),
-            visited_on=max(visit.due_on, project.launched_on),
-            activity_status=status, monthly_revenue=revenue, jobs_created=jobs, notes=notes,
-        )
-        recorded += 1
+        visitor = users["staff"] if project.prefecture.code == TEMARA else users["staff_rabat"]
+        due = project.visits.filter(
+            visited_on__isnull=True, due_on__lte=today - datetime.timedelta(days=2)
+        ).order_by("due_on")
+        for visit, (status, revenue, jobs, notes) in zip(list(due), VISIT_NOTES, strict=False):
+            procurement.record_visit(
+                visit=visit, user=visitor, visited_on=visit.due_on + datetime.timedelta(days=2),
+                activity_status=status, monthly_revenue=revenue, jobs_created=jobs, notes=notes,
+            )
+            recorded += 1
     return recorded

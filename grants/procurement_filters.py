@@ -3,7 +3,7 @@
 import datetime
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +25,8 @@ def _visible_conventions(request):
 def _user_prefectures(request):
     if request is None:
         return Prefecture.objects.none()
-    prefectures = Prefecture.objects.filter(projects__isnull=False).distinct()
+    # Exists, not a join + DISTINCT over every project (130 ms at 100,000): bench/README.md
+    prefectures = Prefecture.objects.filter(Exists(Project.objects.filter(prefecture=OuterRef("pk"))))
     if is_national(request.user):
         return prefectures
     return prefectures.filter(pk__in=request.user.prefectures.values("pk"))

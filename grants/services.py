@@ -78,11 +78,20 @@ def is_editable(project: Project) -> bool:
     return project.status in EDITABLE_STATUSES
 
 
+def in_scope(user, project: Project) -> bool:
+    """Whether `project` is in `user`'s scope; asked once per user and project instance,
+    as a page asks it for every button it may show."""
+    answers = project.__dict__.setdefault("_in_scope", {})
+    if user.pk not in answers:
+        answers[user.pk] = Project.objects.visible_to(user).filter(pk=project.pk).exists()
+    return answers[user.pk]
+
+
 def may_act(user, action: str, project: Project) -> bool:
     """Whether `user`'s role may perform `action` on a project in their scope (no status check)."""
     if not (user.is_authenticated and user.is_active and user.role in ACTION_ROLES[action]):
         return False
-    return Project.objects.visible_to(user).filter(pk=project.pk).exists()
+    return in_scope(user, project)
 
 
 def may_edit(user, project: Project) -> bool:
@@ -93,11 +102,12 @@ def available_actions(user, project: Project) -> set[str]:
     """The moves `user` may make on `project` now (role, scope and status), for the pages."""
     if not (user.is_authenticated and user.is_active and user.role is not None):
         return set()
-    in_scope = Project.objects.visible_to(user).filter(pk=project.pk).exists()
+    if not in_scope(user, project):
+        return set()
     return {
         action
         for action, (sources, _target) in TRANSITIONS.items()
-        if in_scope and user.role in ACTION_ROLES[action] and project.status in sources
+        if user.role in ACTION_ROLES[action] and project.status in sources
     }
 
 

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -37,7 +38,7 @@ from .forms import (
     SubmitForm,
     kit_lines,
 )
-from .models import ZERO, Convention, KitItem, Project, Review, Sector
+from .models import ZERO, Convention, EquipmentItem, KitItem, Project, Review, Sector
 
 # A line priced this far from its kit's reference price is flagged for the reviewer.
 PRICE_TOLERANCE = Decimal("0.30")
@@ -86,7 +87,12 @@ def priced_lines(project: Project) -> list:
         item.designation.strip().lower(): item.reference_price
         for item in KitItem.objects.filter(sector=project.sector_id)
     }
-    lines = list(project.equipment_items.order_by("pk"))
+    # Prefetched with their orders, so the procurement panel reuses them.
+    prefetch_related_objects([project], Prefetch(
+        "equipment_items",
+        queryset=EquipmentItem.objects.select_related("purchase_order").order_by("pk"),
+    ))
+    lines = list(project.equipment_items.all())
     for line in lines:
         reference = line.reference_price
         if reference is None:

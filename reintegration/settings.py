@@ -6,9 +6,8 @@ without a secret key rather than fall back to a known one.
 """
 
 import os
-from pathlib import Path
-
 from datetime import timedelta
+from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -126,6 +125,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "reintegration.accounts.middleware.NoStoreForAuthenticatedMiddleware",
+    "reintegration.accounts.middleware.SessionIdleTimeoutMiddleware",
     # Last, as django-axes asks: turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -185,7 +185,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Sessions end after 30 minutes without activity and when the browser closes.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Refreshed at most once a minute by SessionIdleTimeoutMiddleware (not on every request).
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 

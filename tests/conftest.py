@@ -1,5 +1,7 @@
 """The fixed cast of every test: who they are and where they work."""
 
+import importlib
+
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -9,6 +11,27 @@ from reintegration.accounts.roles import Role
 from reintegration.security.two_factor import requires_two_factor
 
 from .factories import RABAT, SKHIRATE_TEMARA, UserFactory, prefecture
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Transactional tests end with a flush of every table, which also empties what the
+    data migrations loaded (territories, role groups); put it back for the next test."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    from reintegration.accounts.roles import sync_role_permissions
+    from reintegration.territories.models import Region
+
+    if not Region.objects.exists():
+        load_territories = importlib.import_module(
+            "reintegration.territories.migrations.0002_load_territories"
+        ).load
+        load_territories(apps, None)
+    sync_role_permissions()
 
 
 @pytest.fixture

@@ -163,3 +163,22 @@ def test_malformed_database_url_names_the_variable(monkeypatch, url):
         importlib.reload(module)
     monkeypatch.delenv("DATABASE_URL")
     importlib.reload(module)
+
+
+def test_an_active_session_is_extended_at_most_once_a_minute(client_for, staff, monkeypatch):
+    from types import SimpleNamespace
+
+    from django.contrib.sessions.models import Session
+
+    from reintegration.accounts import middleware
+
+    client = client_for(staff)
+    client.get(reverse("home"))
+    first = Session.objects.get().expire_date
+    client.get(reverse("home"))
+    assert Session.objects.get().expire_date == first  # within the minute: no write
+
+    later = middleware.time.time() + 120
+    monkeypatch.setattr(middleware, "time", SimpleNamespace(time=lambda: later))
+    client.get(reverse("home"))
+    assert Session.objects.get().expire_date > first

@@ -250,7 +250,8 @@ def test_the_session_key_changes_at_login(staff):
 def test_sessions_end_after_thirty_minutes_idle_and_at_browser_close(client_for, staff):
     client = client_for(staff)
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    assert "reintegration.accounts.middleware.SessionIdleTimeoutMiddleware" in settings.MIDDLEWARE
     client.get(reverse("home"))
     Session.objects.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
     response = client.get(reverse("home"))
@@ -392,3 +393,12 @@ def test_production_settings_pass_the_deployment_check():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_the_session_key_changes_again_after_the_code(client, officer):
+    device = authenticator_for(officer)
+    log_in(client, "officer")
+    before = client.cookies[settings.SESSION_COOKIE_NAME].value
+    client.post(reverse("security:otp_verify"), {"token": current_code(device)})
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value != before
+    assert client.get(reverse("home")).status_code == 200

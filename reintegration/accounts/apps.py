@@ -9,7 +9,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware import mark_session_fresh
         from .roles import sync_role_permissions
+
+        user_logged_in.connect(mark_session_fresh, dispatch_uid="mark_session_fresh")
 
         # Permissions of models added by later migrations exist only after
         # post_migrate, so the groups get theirs there, on every migrate.

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.http import require_safe
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp import verify_token as otp_verify_token
@@ -61,7 +62,7 @@ class OTPSetupView(View):
         if form.is_valid():
             if self.device.verify_token(form.cleaned_data["token"]):
                 codes = confirm_authenticator(device=self.device)
-                otp_login(request, self.device)
+                verified(request, self.device)
                 request.session[RECOVERY_CODES_SESSION_KEY] = codes
                 return redirect(_with_next("security:recovery_codes", request))
             form.reject()
@@ -96,7 +97,7 @@ class OTPVerifyView(View):
         if form.is_valid():
             device = self.match(request.user, form.cleaned_data["token"])
             if device is not None:
-                otp_login(request, device)
+                verified(request, device)
                 if device.persistent_id.startswith("otp_static."):
                     messages.warning(request, _(
                         "You used a recovery code; %(count)s left. Each code works only once."
@@ -121,8 +122,9 @@ class OTPVerifyView(View):
         })
 
 
+@require_safe
 def recovery_codes(request):
-    """Shows the recovery codes just issued, once: they are not stored in clear."""
+    """Shows the recovery codes just issued, once: the page cannot be opened again."""
     codes = request.session.pop(RECOVERY_CODES_SESSION_KEY, None)
     if not codes:
         return redirect(safe_next(request))
@@ -131,6 +133,7 @@ def recovery_codes(request):
     })
 
 
+@require_safe
 def beneficiary_export(request, public_id):
     """Right of access (law 09-08, art. 7): everything held on one person, as a ZIP."""
     beneficiary = get_object_or_404(Beneficiary.objects.visible_to(request.user), public_id=public_id)
@@ -139,6 +142,12 @@ def beneficiary_export(request, public_id):
     export = privacy.export_beneficiary(beneficiary)
     log_access(request, AccessLog.Action.EXPORT, beneficiary, detail="privacy export (right of access)")
     return privacy.zip_response(export, f"{beneficiary.file_number}-data.zip")
+
+
+def verified(request, device) -> None:
+    """Mark the session as past the code step, under a new session key (its rights grew)."""
+    request.session.cycle_key()
+    otp_login(request, device)
 
 
 def _with_next(name: str, request) -> str:
