@@ -147,6 +147,7 @@ def logged_in(username: str) -> Client:
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
+    client.get(reverse("home"))  # per-process caches (content types, ...) filled before counting
     return client
 
 

@@ -71,7 +71,7 @@ class KitItemInline(admin.TabularInline):
 
 
 @admin.register(Sector)
-class SectorAdmin(admin.ModelAdmin):
+class SectorAdmin(SimpleHistoryAdmin):
     list_display = ["name_fr", "name_ar", "name_en"]
     search_fields = ["name_fr", "name_ar", "name_en"]
     inlines = [KitItemInline]

@@ -179,6 +179,8 @@ class Sector(models.Model):
     name_ar = models.CharField(_("name (Arabic)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name_fr"]
         verbose_name = _("sector")
@@ -204,6 +206,8 @@ class KitItem(models.Model):
     designation = models.CharField(_("designation"), max_length=200)
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     reference_price = MoneyField(_("reference unit price (DH)"))
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["sector", "pk"]

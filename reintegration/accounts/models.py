@@ -3,6 +3,7 @@ from functools import cached_property
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from reintegration.territories.models import Prefecture
 
@@ -21,6 +22,9 @@ class User(AbstractUser):
         _("preferred language"), max_length=5, blank=True,
         help_text=_("Used for the e-mails the application sends to this user."),
     )
+
+    # Who changed a user's roles, scope or activity, and when (never the password hash).
+    history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=[prefectures])
 
     class Meta:
         verbose_name = _("user")

@@ -69,6 +69,7 @@ class OTPSetupView(View):
         return self.render(form)
 
     def render(self, form):
+        form.fields["token"].help_text = _("The 6 digits your authenticator app shows now.")
         secret = b32encode(self.device.bin_key).decode()
         qr = segno.make(self.device.config_url, error="m")
         return render(self.request, self.template_name, {

@@ -15,6 +15,7 @@ def csp_violations(page) -> list[str]:
 
 def test_an_officer_sets_up_the_authenticator_at_first_login(page, live_server, officer, screenshot):
     violations = csp_violations(page)
+    page.context.add_cookies([{"name": "django_language", "value": "fr", "url": live_server.url}])
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", "officer")
     page.fill("input[name=password]", "correct-horse-battery")
