@@ -574,7 +574,7 @@ def run(args) -> list[Result]:
          staff, target_ms=DASHBOARD_TARGET_MS)
 
     admin_url = find_url(["admin:beneficiaries_beneficiary_changelist"], {})
-    if wanted("admin"):
+    if wanted("Django admin side by side"):
         print("  side by side with Django admin ...", flush=True)
         results += bench_side_by_side(auditor, ben_list, admin, admin_url, n)
 
@@ -590,11 +590,11 @@ def run(args) -> list[Result]:
         export_url += "?format=csv"
     if view_class is not None and hasattr(view_class, "export_columns"):
         export_url = f"{ben_list}?export=csv"
-    if wanted("export"):
+    if wanted("CSV export"):
         print("  CSV export ...", flush=True)
         results.append(bench_export(export_url, "bench_auditor"))
 
-    if not args.skip_pdf and wanted("pdf"):
+    if not args.skip_pdf and wanted("Certificate PDF, ceremony bundle PDF"):
         token_values = {"pk": fx.handover_pk, "handover_pk": fx.handover_pk,
                         "token": fx.handover_token, "ceremony_pk": fx.ceremony_pk}
         certificate = find_url(["ceremonies:certificate", "ceremonies:certificate_pdf",
@@ -609,7 +609,7 @@ def run(args) -> list[Result]:
         print("  bundle PDF ...", flush=True)
         results.append(bench_pdf(f"Ceremony bundle ({fx.bundle_size} certificates)", admin, bundle, 3,
                                  limit_s=5))
-    if not args.skip_load and wanted("gunicorn"):
+    if not args.skip_load and wanted("gunicorn load"):
         print("  gunicorn under load ...", flush=True)
         results.append(bench_load(ben_list, "bench_auditor", args.seconds, args.connections))
     return results, fx

@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.accounts.scope import is_national
+from reintegration.common.filters import OrderingFilter
 from reintegration.common.validators import normalise_cin
 from reintegration.territories.models import Prefecture
 
@@ -40,7 +41,7 @@ class BeneficiaryFilter(django_filters.FilterSet):
         label=_("Release year"), field_name="release_date", lookup_expr="year",
         widget=forms.NumberInput(attrs={"min": 1950, "max": 2100}),
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label=_("Sort by"),
         fields=(
             ("last_name", "name"),

@@ -19,6 +19,7 @@ from django_filters.views import FilterView
 from reintegration.audit.models import AccessLog, log_access
 from reintegration.common.exports import ExportMixin
 from reintegration.common.uploads import EXTENSIONS
+from reintegration.common.views import RememberFiltersMixin
 
 from . import services
 from .exports import BENEFICIARY_COLUMNS
@@ -71,7 +72,7 @@ class ScopedBeneficiaryMixin(PermissionRequiredMixin):
         return super().get_context_data(**kwargs)
 
 
-class BeneficiaryListView(ExportMixin, PermissionRequiredMixin, FilterView):
+class BeneficiaryListView(RememberFiltersMixin, ExportMixin, PermissionRequiredMixin, FilterView):
     permission_required = "beneficiaries.view_beneficiary"
     raise_exception = True
     filterset_class = BeneficiaryFilter

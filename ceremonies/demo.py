@@ -36,7 +36,8 @@ CEREMONY = {
 
 GUESTS = [
     ("M. le Secrétaire général", "Préfecture de Skhirate-Témara", Guest.Kind.AUTHORITY),
-    ("Mme la Cheffe de la Division de l'action sociale", "Préfecture de Skhirate-Témara", Guest.Kind.AUTHORITY),
+    ("Mme la Cheffe de la Division de l'action sociale", "Préfecture de Skhirate-Témara",
+     Guest.Kind.AUTHORITY),
     ("M. le Coordonnateur provincial de l'INDH", "CPDH Skhirate-Témara", Guest.Kind.PARTNER),
     ("M. le Directeur régional", "Fondation pour la réinsertion des détenus", Guest.Kind.PARTNER),
     ("Maghreb Arabe Presse (MAP)", "Agence de presse", Guest.Kind.PRESS),

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.accounts.scope import is_national
+from reintegration.common.filters import OrderingFilter
 from reintegration.territories.models import Prefecture
 
 from .models import Ceremony
@@ -29,7 +30,7 @@ class CeremonyFilter(django_filters.FilterSet):
         label=_("Prefecture or province"), queryset=visible_prefectures
     )
     year = django_filters.NumberFilter(label=_("Year"), field_name="held_on", lookup_expr="year")
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label=_("Sort by"),
         fields=(("held_on", "date"), ("title", "title"), ("equipment_value", "value")),
         field_labels={

@@ -74,9 +74,12 @@ class GuestForm(forms.ModelForm):
         model = Guest
         fields = ["name", "title", "kind"]
         widgets = {
-            "name": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
-            "title": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
-            "kind": forms.Select(attrs={"class": "form-select form-select-sm"}),
+            # Shown in a table row per guest: the column header is the label.
+            "name": forms.TextInput(attrs={"class": "form-control form-control-sm", "aria-label": _("Name")}),
+            "title": forms.TextInput(
+                attrs={"class": "form-control form-control-sm", "aria-label": _("Title or office")}
+            ),
+            "kind": forms.Select(attrs={"class": "form-select form-select-sm", "aria-label": _("Kind")}),
         }
 
 
@@ -120,6 +123,7 @@ class ReasonForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
+        self.helper.attrs = {"data-confirm": _("Revoke this certificate? This cannot be undone.")}
         self.helper.add_input(Submit("revoke", _("Revoke the certificate"), css_class="btn-danger"))
 
 

@@ -455,8 +455,9 @@ def verify(request, token: str):
     """Whether a certificate is genuine, for whoever scans its QR code: number, date,
     ceremony and place, the beneficiary's initials — nothing more personal."""
     if too_many_requests(request, scope="verify"):
-        return render(request, "ceremonies/too_many_requests.html", status=429,
-                      headers={"Retry-After": "60"})
+        response = render(request, "ceremonies/too_many_requests.html", status=429)
+        response["Retry-After"] = "60"
+        return response
     handover = (
         Handover.objects.select_related("ceremony", "project__beneficiary")
         .filter(verification_token=token).first()
@@ -464,7 +465,8 @@ def verify(request, token: str):
     if handover is None:
         raise Http404
     beneficiary = handover.project.beneficiary
-    initials = " ".join(f"{name[:1].upper()}." for name in (beneficiary.first_name, beneficiary.last_name) if name)
+    names = (beneficiary.first_name, beneficiary.last_name)
+    initials = " ".join(f"{name[:1].upper()}." for name in names if name)
     return render(request, "ceremonies/verify.html", {
         "handover": handover, "ceremony": handover.ceremony, "initials": initials,
     })

@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.accounts.scope import is_national
+from reintegration.common.filters import OrderingFilter
 from reintegration.territories.models import Prefecture
 
 from .models import Convention, Project, Sector
@@ -37,7 +38,7 @@ class ProjectFilter(django_filters.FilterSet):
     prefecture = django_filters.ModelChoiceFilter(
         label=_("Prefecture or province"), queryset=visible_prefectures
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label=_("Sort by"),
         fields=(
             ("created_at", "created"),
@@ -80,7 +81,7 @@ class ConventionFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"placeholder": _("Reference, title or partner")}),
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Convention.Status.choices)
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label=_("Sort by"),
         fields=(("starts_on", "start"), ("reference", "reference"), ("envelope", "envelope")),
         field_labels={

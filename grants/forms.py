@@ -186,12 +186,17 @@ class EquipmentItemForm(forms.ModelForm):
         model = EquipmentItem
         fields = ["designation", "quantity", "unit_price", "reference_price"]
         widgets = {
-            "designation": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
-            "quantity": forms.NumberInput(
-                attrs={"min": "1", "class": "form-control form-control-sm text-end", "data-quantity": ""}
+            # Shown in a table row per line: the column header is the label.
+            "designation": forms.TextInput(
+                attrs={"class": "form-control form-control-sm", "aria-label": _("Designation")}
             ),
+            "quantity": forms.NumberInput(attrs={
+                "min": "1", "class": "form-control form-control-sm text-end", "data-quantity": "",
+                "aria-label": _("Quantity"),
+            }),
             "unit_price": forms.NumberInput(attrs={
                 **MONEY_ATTRS, "class": "form-control form-control-sm text-end", "data-unit-price": "",
+                "aria-label": _("Unit price (DH)"),
             }),
             "reference_price": forms.HiddenInput(),
         }

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.accounts.scope import is_national
+from reintegration.common.filters import OrderingFilter
 from reintegration.territories.models import Prefecture
 
 from .models import Convention, FollowUpVisit, Project, PurchaseOrder, Supplier
@@ -34,7 +35,7 @@ def _user_prefectures(request):
 
 class SupplierFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label=_("Sort by"),
         fields=(("name", "name"), ("order_count", "orders"), ("ordered_total", "amount")),
         field_labels={"name": _("Name"), "order_count": _("Orders"), "ordered_total": _("Amount ordered")},
@@ -55,7 +56,7 @@ class PurchaseOrderFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     status = django_filters.ChoiceFilter(label=_("Status"), choices=PurchaseOrder.Status.choices)
     convention = django_filters.ModelChoiceFilter(label=_("Convention"), queryset=_visible_conventions)
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label=_("Sort by"),
         fields=(("ordered_on", "date"), ("number", "number"), ("lines_total", "total")),
         field_labels={"ordered_on": _("Date"), "number": _("Number"), "lines_total": _("Total")},
@@ -91,7 +92,7 @@ class VisitFilter(django_filters.FilterSet):
     prefecture = django_filters.ModelChoiceFilter(
         label=_("Prefecture or province"), field_name="project__prefecture", queryset=_user_prefectures
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label=_("Sort by"),
         fields=(("due_on", "due"), ("visited_on", "visited"), ("project__reference", "project")),
         field_labels={"due_on": _("Due on"), "visited_on": _("Visited on"),

@@ -26,6 +26,7 @@ from reintegration.common.exports import ExportMixin
 from reintegration.common.money import format_money
 from reintegration.common.pdf import pdf_response, render_pdf
 from reintegration.common.uploads import sniff_content_type
+from reintegration.common.views import RememberFiltersMixin
 
 from . import procurement
 from .exports import VISIT_COLUMNS
@@ -577,7 +578,7 @@ class DisbursementCreateView(ScopedObjectMixin, FormView):
 
 # --- follow-up visits -----------------------------------------------------------------
 
-class VisitListView(ExportMixin, CrumbsMixin, PermissionRequiredMixin, FilterView):
+class VisitListView(RememberFiltersMixin, ExportMixin, CrumbsMixin, PermissionRequiredMixin, FilterView):
     permission_required = "grants.view_followupvisit"
     raise_exception = True
     filterset_class = VisitFilter

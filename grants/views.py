@@ -24,6 +24,7 @@ from beneficiaries.models import Beneficiary
 from reintegration.audit.models import AccessLog, log_access
 from reintegration.common.exports import ExportMixin
 from reintegration.common.uploads import sniff_content_type
+from reintegration.common.views import RememberFiltersMixin
 
 from . import services
 from .exports import CONVENTION_COLUMNS, PROJECT_COLUMNS
@@ -220,7 +221,7 @@ class ConventionUpdateView(ConventionCreateView, UpdateView):
 
 # --- projects -----------------------------------------------------------------------------
 
-class ProjectListView(ExportMixin, CrumbsMixin, PermissionRequiredMixin, FilterView):
+class ProjectListView(RememberFiltersMixin, ExportMixin, CrumbsMixin, PermissionRequiredMixin, FilterView):
     permission_required = "grants.view_project"
     raise_exception = True
     filterset_class = ProjectFilter

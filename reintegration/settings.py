@@ -197,6 +197,8 @@ LANGUAGES = [
     ("en", _("English")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our corrections to Django's date formats (reintegration/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["reintegration.formats"]
 TIME_ZONE = "Africa/Casablanca"
 USE_I18N = True
 USE_TZ = True

@@ -39,10 +39,14 @@ def fonts_of(reader: pypdf.PdfReader) -> set[str]:
     return names
 
 
-def arabic_words(text: str) -> set[str]:
-    """Arabic words of `text`, also spelt backwards (extraction may give visual order)."""
-    words = set(re.findall(r"[\u0600-\u06FF]+", text))
-    return words | {word[::-1] for word in words}
+def has_arabic(text: str, phrase: str) -> bool:
+    """Whether `phrase` is in `text`, in logical or in visual (reversed) order."""
+    return phrase in text or phrase[::-1] in text
+
+
+def squeezed(text: str) -> str:
+    """Without spaces: extraction sometimes splits a kerned word ("T azi")."""
+    return re.sub(r"\s", "", text)
 
 
 @pytest.fixture
@@ -56,21 +60,19 @@ def test_the_certificate_is_one_page_with_everything_it_certifies(handover):
 
     assert len(reader.pages) == 1
     text = text_of(reader.pages[0])
-    assert handover.certificate_number in text
-    assert "Youssef Benali" in text
-    assert {"يوسف", "بنعلي"} <= arabic_words(text)
-    assert handover.project.beneficiary.file_number in text
-    assert "AB****56" in text and "AB123456" not in text
-    for designation in ("Four à sole électrique", "Pétrin 20 litres", "Table de travail inox"):
-        assert designation in text
-    assert "FS-2024-118" in text
-    assert "30 000,00" in text and "17 000,00" in text and "3 000,00" in text
-    assert "50 000,00 DH" in text
-    assert "cinquante mille dirhams" in text
-    assert "cinq mille dirhams" in text
-    assert "06/12/2024" in text and "Témara" in text and "M. Karim Idrissi" in text
-    assert handover.project.convention.reference in text
-    assert settings.CNDP_AUTHORISATION in text
+    flat = squeezed(text)
+    assert has_arabic(text, "يوسف بنعلي")
+    assert "AB123456" not in flat
+    for expected in (
+        handover.certificate_number, "Youssef Benali", handover.project.beneficiary.file_number,
+        "AB****56",
+        "Four à sole électrique", "Pétrin 20 litres", "Table de travail inox", "FS-2024-118",
+        "30 000,00", "17 000,00", "3 000,00", "50 000,00 DH",
+        "cinquante mille dirhams", "cinq mille dirhams",
+        "06/12/2024", "Témara", "M. Karim Idrissi", handover.project.convention.reference,
+        settings.CNDP_AUTHORISATION,
+    ):
+        assert squeezed(expected) in flat, expected
 
 
 def test_the_certificate_embeds_the_arabic_and_latin_fonts_and_shows_arabic_text(handover):
@@ -78,10 +80,10 @@ def test_the_certificate_embeds_the_arabic_and_latin_fonts_and_shows_arabic_text
 
     fonts = fonts_of(reader)
     assert any("Amiri" in name for name in fonts), fonts
-    assert any("DejaVuSans" in name for name in fonts), fonts
+    assert any("DejaVu-Sans" in name for name in fonts), fonts
     text = text_of(reader.pages[0])
     assert len(ARABIC.findall(text)) > 200
-    assert {"درهم"} <= arabic_words(text)
+    assert has_arabic(text, "درهم")
 
 
 def test_amounts_keep_no_break_spaces_for_right_to_left_text(handover):
@@ -112,14 +114,14 @@ def test_the_qr_code_encodes_the_public_verification_url(handover, monkeypatch):
 def test_the_bundle_is_the_minutes_then_one_page_per_certificate(staff):
     projects = [ready_project(last_name=name) for name in ("Benali", "Amrani", "Tazi")]
     ceremony = held_ceremony(staff, *projects)
-    numbers = list(ceremony.handovers.order_by("certificate_number").values_list("certificate_number", flat=True))
+    numbers = sorted(ceremony.handovers.values_list("certificate_number", flat=True))
 
     reader = read(documents.bundle_pdf(ceremony).content)
 
     assert len(reader.pages) == 1 + len(numbers)
     minutes = text_of(reader.pages[0])
     assert "Procès-verbal" in minutes
-    assert "Mme Naima Tazi" in minutes
+    assert "MmeNaimaTazi" in squeezed(minutes)
     assert "150 000,00" in minutes and "cent cinquante mille dirhams" in minutes
     for page, number in zip(reader.pages[1:], numbers, strict=True):
         assert number in text_of(page)
@@ -159,3 +161,14 @@ def test_downloading_the_pdfs_is_logged(handover, client_for, officer):
 def test_a_planned_ceremony_has_no_bundle_yet(staff, client_for):
     ceremony = planned_ceremony(staff, ready_project())
     assert client_for(staff).get(reverse("ceremonies:bundle", args=[ceremony.pk])).status_code == 404
+
+
+def test_a_certificate_with_many_lines_still_fits_one_page(staff):
+    lines = [(f"Équipement professionnel de grande taille, modèle n° {n} avec accessoires", 1, "1000.00", "")
+             for n in range(1, 11)]
+    handover = held_ceremony(staff, ready_project(lines=lines)).handovers.get()
+
+    reader = read(documents.certificate_pdf(handover).content)
+
+    assert len(reader.pages) == 1
+    assert "10000,00DH" in squeezed(text_of(reader.pages[0]))

@@ -3,6 +3,14 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
     select.addEventListener("change", () => select.form.submit());
   });
+  // "Print" buttons: the print stylesheet leaves out the menu and the buttons.
+  document.querySelectorAll("[data-print]").forEach((button) => {
+    button.addEventListener("click", () => window.print());
+  });
+  // A table wider than the screen scrolls: keyboard users reach it with Tab, then the arrows.
+  document.querySelectorAll(".table-responsive").forEach((region) => {
+    if (region.scrollWidth > region.clientWidth && !region.hasAttribute("tabindex")) region.tabIndex = 0;
+  });
   // A confirmation before every irreversible step: <form data-confirm="…">.
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
     form.addEventListener("submit", (event) => {

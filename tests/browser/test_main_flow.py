@@ -9,6 +9,7 @@ An officer of another prefecture finds none of it.
 import datetime
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -19,7 +20,7 @@ from ceremonies.models import Ceremony, Handover
 from grants.models import EquipmentItem, Project
 from tests.factories import ConventionFactory, SectorFactory, SupplierFactory
 
-from .tools import money_value, pdf_bytes, pdf_text, png_bytes, upload
+from .tools import exactly, money_value, pdf_bytes, pdf_text, png_bytes, upload
 
 LINES = [("Four à sole", 1, "30000"), ("Pétrin électrique", 1, "8000"), ("Table de travail inox", 2, "2000")]
 APPROVED = Decimal("45000.00")
@@ -33,6 +34,7 @@ def as_user(new_context, live_server, login):
     def open_as(user, language="fr"):
         context = new_context(base_url=live_server.url, accept_downloads=True)
         page = context.new_page()
+        page.set_default_timeout(10_000)
         page.dialogs = []
 
         def accept(dialog):
@@ -47,13 +49,17 @@ def as_user(new_context, live_server, login):
     return open_as
 
 
+def open_review(page, project) -> None:
+    page.get_by_role("row", name=re.compile(project.reference)).get_by_role("link", name="Examiner").click()
+
+
 def remaining_on(page, convention) -> Decimal:
     page.goto(reverse("grants:convention_detail", args=[convention.pk]))
-    return money_value(page.locator("dt:text-is('Restant') + dd").inner_text())
+    return money_value(page.locator("dt:text-is('Reste') + dd").inner_text())
 
 
 def test_a_file_goes_from_intake_to_the_verified_certificate(
-    as_user, live_server, staff, officer, outsider_officer, temara, screenshot
+    as_user, new_context, live_server, staff, officer, outsider_officer, temara, screenshot
 ):
     convention = ConventionFactory(prefecture=temara, reference="CONV-INDH3-TEMARA")
     SectorFactory(name_fr="Boulangerie", name_ar="مخبزة")
@@ -65,20 +71,21 @@ def test_a_file_goes_from_intake_to_the_verified_certificate(
         "link", name="Bénéficiaires").click()
     agent.get_by_role("link", name="Nouveau dossier").click()
     expect(agent.get_by_role("heading", level=1)).to_have_text("Nouveau dossier")
-    agent.get_by_label("Nom", exact=True).fill("Bennani")
-    agent.get_by_label("Prénom", exact=True).fill("Karim")
-    agent.get_by_label("Nom en arabe").fill("بناني")
-    agent.get_by_label("Prénom en arabe").fill("كريم")
-    agent.get_by_label("Numéro de CIN").fill("AE 123 456")
-    agent.get_by_label("Date de naissance").fill("1991-04-02")
-    agent.get_by_label("Sexe").select_option(label="Homme")
-    agent.get_by_label("Téléphone").fill("0612345678")
-    agent.get_by_label("Préfecture ou province").select_option(label="Skhirate-Témara")
-    agent.get_by_label("Date de signature du consentement").fill("2024-10-01")
-    agent.get_by_label("Copie de la CIN").set_input_files(upload("cin.pdf", pdf_bytes(), "application/pdf"))
-    agent.get_by_label("Formulaire de consentement signé").set_input_files(
+    agent.get_by_label(exactly("Nom")).fill("Bennani")
+    agent.get_by_label(exactly("Prénom")).fill("Karim")
+    agent.get_by_label(exactly("Nom (en arabe)")).fill("بناني")
+    agent.get_by_label(exactly("Prénom (en arabe)")).fill("كريم")
+    agent.get_by_label(exactly("Numéro de CIN")).fill("AE 123 456")
+    agent.get_by_label(exactly("Date de naissance")).fill("1991-04-02")
+    agent.get_by_label(exactly("Sexe")).select_option(label="Homme")
+    agent.get_by_label(exactly("Téléphone")).fill("0612345678")
+    agent.get_by_label(exactly("Préfecture ou province de résidence")).select_option(label="Skhirate-Témara")
+    agent.get_by_label(exactly("Consentement au traitement des données signé le")).fill("2024-10-01")
+    agent.get_by_label(exactly("Copie de la CIN")).set_input_files(
+        upload("cin.pdf", pdf_bytes(), "application/pdf"))
+    agent.get_by_label(exactly("Formulaire de consentement signé")).set_input_files(
         upload("consentement.pdf", pdf_bytes(), "application/pdf"))
-    agent.get_by_label("Photo").set_input_files(upload("photo.png", png_bytes(), "image/png"))
+    agent.get_by_label(exactly("Photo")).set_input_files(upload("photo.png", png_bytes(), "image/png"))
     screenshot(agent, "flow-01-beneficiary-form-fr")
     agent.get_by_role("button", name="Enregistrer").click()
     expect(agent.locator(".alert-success")).to_contain_text("enregistré")
@@ -90,14 +97,15 @@ def test_a_file_goes_from_intake_to_the_verified_certificate(
 
     # --- a project with three equipment lines, submitted -----------------------------
     agent.goto(reverse("grants:project_create"))
-    agent.get_by_label("Bénéficiaire").select_option(label=f"Bennani Karim ({beneficiary.file_number})")
-    agent.get_by_label("Secteur").select_option(label="Boulangerie")
-    agent.get_by_label("Intitulé").fill("Boulangerie du quartier Maghrib Al Arabi")
-    agent.get_by_label("Montant demandé").fill("45000")
-    agent.get_by_label("Subvention en espèces").fill("5000")
-    agent.get_by_label("Apport personnel").fill("3000")
-    agent.get_by_label("Revenu mensuel attendu").fill("4500")
-    agent.get_by_label("Étude de faisabilité").set_input_files(
+    agent.get_by_label(exactly("Bénéficiaire")).select_option(
+        label=f"Bennani Karim ({beneficiary.file_number})")
+    agent.get_by_label(exactly("Secteur")).select_option(label="Boulangerie")
+    agent.get_by_label(exactly("Intitulé")).fill("Boulangerie du quartier Maghrib Al Arabi")
+    agent.get_by_label(exactly("Montant demandé (DH)")).fill("45000")
+    agent.get_by_label(exactly("Aide en numéraire (DH)")).fill("5000")
+    agent.get_by_label(exactly("Apport personnel du bénéficiaire (DH)")).fill("3000")
+    agent.get_by_label(exactly("Revenu mensuel attendu (DH)")).fill("4500")
+    agent.get_by_label(exactly("Étude de faisabilité")).set_input_files(
         upload("etude.pdf", pdf_bytes(), "application/pdf"))
     for index, (designation, quantity, price) in enumerate(LINES):
         if index:
@@ -120,11 +128,11 @@ def test_a_file_goes_from_intake_to_the_verified_certificate(
     reviewer = as_user(officer)
     reviewer.get_by_role("navigation", name="Navigation principale").get_by_role(
         "link", name="File d'examen").click()
-    reviewer.get_by_role("link", name=project.reference).click()
-    reviewer.locator("#return-heading + form").get_by_label("Motif").fill(
+    open_review(reviewer, project)
+    reviewer.locator("#return-heading + form").get_by_label(exactly("Motif")).fill(
         "Le devis du four manque : joignez-le à l'étude.")
-    reviewer.get_by_role("button", name="Renvoyer à la fondation").click()
-    expect(reviewer.locator(".alert-success")).to_contain_text("renvoyé")
+    reviewer.get_by_role("button", name="Retourner à la fondation").click()
+    expect(reviewer.locator(".alert-success")).to_contain_text("retourné")
     project.refresh_from_db()
     assert project.status == Project.Status.RETURNED
 
@@ -132,8 +140,8 @@ def test_a_file_goes_from_intake_to_the_verified_certificate(
     agent.goto(project.get_absolute_url())
     expect(agent.get_by_role("status")).to_contain_text("Le devis du four manque")
     agent.get_by_role("link", name="Modifier").first.click()
-    agent.get_by_label("Description").fill("Devis du four joint à l'étude.")
-    agent.get_by_label("Étude de faisabilité").set_input_files(
+    agent.get_by_label(exactly("Description")).fill("Devis du four joint à l'étude.")
+    agent.get_by_label(exactly("Étude de faisabilité")).set_input_files(
         upload("etude-v2.pdf", pdf_bytes(), "application/pdf"))
     agent.locator("main form").get_by_role("button", name="Enregistrer").click()
     expect(agent.locator(".alert-success")).to_contain_text("enregistré")
@@ -144,13 +152,13 @@ def test_a_file_goes_from_intake_to_the_verified_certificate(
     # --- the officer approves it; the convention's remaining budget drops by as much ---
     before = remaining_on(reviewer, convention)
     reviewer.goto(reverse("grants:review_queue"))
-    reviewer.get_by_role("link", name=project.reference).click()
+    open_review(reviewer, project)
     approve = reviewer.locator("#approve-heading + form")
-    approve.get_by_label("Convention").select_option(label=convention.reference)
-    approve.get_by_label("Montant approuvé").fill(str(APPROVED))
-    approve.get_by_label("Numéro du procès-verbal").fill("PV-CPDH-2024-17")
-    approve.get_by_label("Date de la décision").fill("2024-11-20")
-    approve.get_by_label("Motif").fill("Dossier complet, devis conformes.")
+    approve.get_by_label(exactly("Convention")).select_option(label=convention.reference)
+    approve.get_by_label(exactly("Montant approuvé (DH)")).fill(str(APPROVED))
+    approve.get_by_label(exactly("Numéro du procès-verbal du comité CPDH")).fill("PV-CPDH-2024-17")
+    approve.get_by_label(exactly("Date de la décision du comité CPDH")).fill("2024-11-20")
+    approve.get_by_label(exactly("Motif")).fill("Dossier complet, devis conformes.")
     screenshot(reviewer, "flow-04-review-fr")
     approve.get_by_role("button", name="Approuver").click()
     expect(reviewer.locator(".alert-success")).to_contain_text("approuvé")
@@ -161,36 +169,37 @@ def test_a_file_goes_from_intake_to_the_verified_certificate(
 
     # --- staff order the equipment, send the order and receive the delivery ---------
     agent.goto(reverse("grants:purchase_order_create"))
-    agent.get_by_label("Convention").select_option(label=str(convention))
-    agent.get_by_role("button", name="Suivant").click()
-    agent.get_by_label("Fournisseur").select_option(label="Équipements Atlas")
+    agent.get_by_label(exactly("Convention")).select_option(label=str(convention))
+    agent.get_by_role("button", name="Suivant : choisir les lignes").click()
+    agent.get_by_label(exactly("Fournisseur")).select_option(label="Équipements Atlas")
     for line in project.equipment_items.all():
         agent.get_by_label(re.compile(re.escape(line.designation))).check()
-    agent.get_by_role("button", name="Créer le bon de commande").click()
+    agent.get_by_role("button", name="Créer le brouillon de commande").click()
     expect(agent.locator(".alert-success")).to_contain_text("brouillon")
-    agent.get_by_role("button", name="Marquer comme envoyé").click()
+    agent.get_by_role("button", name="Marquer comme envoyée").click()
     expect(agent.get_by_role("link", name="Réceptionner une livraison")).to_be_visible()
     agent.get_by_role("link", name="Réceptionner une livraison").click()
-    agent.get_by_label("Date de livraison").fill(datetime.date.today().isoformat())
+    agent.get_by_label(exactly("Date de livraison")).fill(datetime.date.today().isoformat())
     for row, (_designation, quantity, _price) in zip(
         agent.locator("main tbody tr").all(), LINES, strict=True
     ):
-        row.get_by_label("Quantité reçue").fill(str(quantity))
+        row.get_by_label(exactly("Quantité reçue")).fill(str(quantity))
     agent.get_by_role("button", name="Enregistrer la livraison").click()
-    expect(agent.locator(".alert-success")).to_be_visible()
+    expect(agent.get_by_role("link", name="Enregistrer la facture")).to_be_visible()  # all delivered
     assert set(project.equipment_items.values_list("status", flat=True)) == {EquipmentItem.Status.DELIVERED}
 
     # --- the ceremony: create, add the project, mark held ---------------------------
     agent.get_by_role("navigation", name="Navigation principale").get_by_role(
         "link", name="Cérémonies").click()
     agent.get_by_role("link", name="Nouvelle cérémonie").click()
-    agent.get_by_label("Intitulé").fill("Remise des équipements de Témara")
-    agent.get_by_label("Date", exact=True).fill(datetime.date.today().isoformat())
-    agent.get_by_label("Préfecture ou province").select_option(label="Skhirate-Témara")
-    agent.get_by_label("Convention").select_option(label=re.compile(convention.reference))
-    agent.get_by_label("Lieu", exact=True).fill("Témara")
-    agent.get_by_label("Présidée par", exact=True).fill("M. le Gouverneur")
-    agent.get_by_label("Qualité", exact=True).fill("Gouverneur de la préfecture de Skhirate-Témara")
+    agent.get_by_label(exactly("Intitulé")).fill("Remise des équipements de Témara")
+    agent.get_by_label(exactly("Date")).fill(datetime.date.today().isoformat())
+    agent.get_by_label(exactly("Préfecture ou province")).select_option(label="Skhirate-Témara")
+    agent.get_by_label(exactly("Convention")).select_option(label=str(convention))
+    agent.get_by_label(exactly("Lieu")).fill("Témara")
+    agent.get_by_label(exactly("Présidée par")).fill("M. le Gouverneur")
+    agent.get_by_label(exactly("Qualité de la personne qui préside")).fill(
+        "Gouverneur de la préfecture de Skhirate-Témara")
     agent.get_by_role("button", name="Enregistrer").click()
     expect(agent.locator(".alert-success")).to_be_visible()
     agent.get_by_role("link", name=re.compile("Ajouter des projets")).click()
@@ -210,25 +219,27 @@ def test_a_file_goes_from_intake_to_the_verified_certificate(
     # --- the certificate and the bundle, downloaded and read back -------------------
     with agent.expect_download() as download:
         agent.get_by_role("link", name=handover.certificate_number).click()
-    certificate = pdf_text(open(download.value.path(), "rb").read())
+    assert download.value.suggested_filename.endswith(".pdf")
+    certificate = pdf_text(Path(download.value.path()).read_bytes())
     assert handover.certificate_number in certificate
     assert "Bennani" in certificate and beneficiary.file_number in certificate
     assert "Four à sole" in certificate
     with agent.expect_download() as download:
         agent.get_by_role("link", name=re.compile("Procès-verbal et attestations")).click()
-    bundle = pdf_text(open(download.value.path(), "rb").read())
-    assert handover.certificate_number in bundle and "Témara" in bundle
+    bundle = pdf_text(Path(download.value.path()).read_bytes())
+    assert handover.certificate_number in bundle and "Karim Bennani" in bundle
 
     # --- the verification page, opened from the certificate's URL, says it is valid ---
-    path = reverse("verify", args=[handover.verification_token])
-    assert path in certificate.replace("\n", "") or handover.verification_token[:12] in certificate
-    public = agent.context.browser.new_context(base_url=live_server.url).new_page()  # no login
-    public.goto(path)
+    # The URL printed under the QR code (a long token may wrap onto the next line).
+    printed = re.search(r"https?://\S+?(/verify/[\w-]+/)", certificate.replace("\n", "")).group(1)
+    assert printed == reverse("verify", args=[handover.verification_token])
+    # A visitor without an account, whose browser is in French.
+    public = new_context(base_url=live_server.url, locale="fr-MA").new_page()
+    public.goto(printed)  # the certificate's URL, on the test server
     expect(public.get_by_role("alert")).to_contain_text("authentique et valide")
     expect(public.locator("main")).to_contain_text(handover.certificate_number)
     expect(public.locator("main")).not_to_contain_text("Bennani")
     screenshot(public, "flow-07-verification-fr")
-    public.context.close()
 
     # --- an officer of Rabat finds none of it ---------------------------------------
     outsider = as_user(outsider_officer)

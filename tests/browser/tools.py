@@ -4,6 +4,7 @@ import io
 import re
 from decimal import Decimal
 
+from django.conf import settings
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
@@ -17,9 +18,14 @@ LATIN_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿŒœ]{3,}")
 # Shown in Latin letters in Arabic on purpose: codes, units, and the language menu.
 LATIN_ALLOWED = {
     "CIN", "ICE", "INDH", "CPDH", "PDF", "CSV", "XLSX", "JPEG", "PNG", "BEN", "PRJ", "AGR", "CONV",
-    "INDH3", "CNDP", "RIB", "DAS",
-    "Français", "English",  # the language menu names each language in itself
+    "INDH3", "CNDP", "RIB", "DAS", "Excel",
+    "français", "English",  # the language menu names each language in itself
 }
+
+
+def exactly(label: str) -> re.Pattern:
+    """A field's label as the page names it: crispy adds an asterisk to required fields."""
+    return re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$")
 
 
 def pdf_bytes() -> bytes:
@@ -74,7 +80,5 @@ def latin_words(page, allowed: set[str] = frozenset()) -> list[str]:
     """Latin words left in the page's visible text (Arabic pages must have none but the
     allowed codes and the proper names of the data)."""
     text = page.evaluate("document.body.innerText")
-    return sorted({
-        word for word in LATIN_WORD.findall(text)
-        if word not in LATIN_ALLOWED and word not in allowed
-    })
+    allowed = set(allowed) | set(LATIN_WORD.findall(settings.CNDP_AUTHORISATION))
+    return sorted({word for word in LATIN_WORD.findall(text) if word not in LATIN_ALLOWED | allowed})
