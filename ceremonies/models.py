@@ -111,6 +111,8 @@ class Guest(models.Model):
     title = models.CharField(_("title"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.AUTHORITY)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["pk"]
         verbose_name = _("guest")
@@ -226,6 +228,8 @@ class CeremonyPhoto(models.Model):
         related_name="+", verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["uploaded_at"]

@@ -14,6 +14,17 @@ from .factories import RABAT, SKHIRATE_TEMARA, UserFactory, prefecture
 
 
 @pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in French, whatever language an earlier test's request left on."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def reference_data(request):
     """Transactional tests end with a flush of every table, which also empties what the
     data migrations loaded (territories, role groups); put it back for the next test."""
