@@ -27,12 +27,17 @@ def default_language():
 @pytest.fixture(autouse=True)
 def reference_data(request):
     """Transactional tests end with a flush of every table, which also empties what the
-    data migrations loaded (territories, role groups); put it back for the next test."""
+    data migrations loaded (territories, role groups); put it back for whatever runs next."""
     marker = request.node.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction"):
+    names = request.fixturenames
+    if marker is None and "db" not in names and "transactional_db" not in names:
         return
-    request.getfixturevalue("transactional_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or (
+        "transactional_db" in names or "live_server" in names
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
     from django.apps import apps
+    from django.contrib.auth.models import Group
 
     from reintegration.accounts.roles import sync_role_permissions
     from reintegration.territories.models import Region
@@ -42,7 +47,8 @@ def reference_data(request):
             "reintegration.territories.migrations.0002_load_territories"
         ).load
         load_territories(apps, None)
-    sync_role_permissions()
+    if transactional or not Group.objects.exists():
+        sync_role_permissions()
 
 
 @pytest.fixture
