@@ -32,6 +32,8 @@ def reference_data(request):
     names = request.fixturenames
     if marker is None and "db" not in names and "transactional_db" not in names:
         return
+    if marker is not None and marker.kwargs.get("serialized_rollback"):
+        return  # Django restores the rows itself
     transactional = bool(marker and marker.kwargs.get("transaction")) or (
         "transactional_db" in names or "live_server" in names
     )
