@@ -4,6 +4,10 @@ import os
 import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production")
+# The suite tests the production settings, whatever the shell or the Makefile (which
+# turns debug on for `make run`) says.
+os.environ["DJANGO_DEBUG"] = "false"
+os.environ.pop("DJANGO_LOG_FORMAT", None)
 
 from reintegration.settings import *  # noqa: E402,F403
 

@@ -24,32 +24,52 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
-@pytest.fixture(autouse=True)
-def reference_data(request):
-    """Transactional tests end with a flush of every table, which also empties what the
-    data migrations loaded (territories, role groups); put it back for whatever runs next."""
-    marker = request.node.get_closest_marker("django_db")
-    names = request.fixturenames
-    if marker is None and "db" not in names and "transactional_db" not in names:
-        return
-    if marker is not None and marker.kwargs.get("serialized_rollback"):
-        return  # Django restores the rows itself
-    transactional = bool(marker and marker.kwargs.get("transaction")) or (
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    names = getattr(item, "fixturenames", ())
+    return bool(marker and marker.kwargs.get("transaction")) or (
         "transactional_db" in names or "live_server" in names
     )
-    request.getfixturevalue("transactional_db" if transactional else "db")
+
+
+FLUSHED_AT_TEARDOWN = pytest.StashKey[bool]()
+
+
+@pytest.fixture(autouse=True)
+def transactional_database(request):
+    """Set up a transactional test's database first, and note that it will be flushed."""
+    if _is_transactional(request.node):
+        request.getfixturevalue("transactional_db")
+        request.node.stash[FLUSHED_AT_TEARDOWN] = True
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test (live server, row locks) ends with a flush of every table,
+    which also empties what the data migrations loaded: the territories (the role groups
+    come back with the flush's post_migrate). Put them back, committed, right after the
+    flush, so every test finds the database as `migrate` left it."""
+    try:
+        return (yield)
+    finally:
+        # After the last test (or a stop on failure) the test database is already gone.
+        last = nextitem is None or item.session.shouldstop or item.session.shouldfail
+        if item.stash.get(FLUSHED_AT_TEARDOWN, False) and not last:
+            restore_reference_data(item.config)
+
+
+def restore_reference_data(config) -> None:
     from django.apps import apps
-    from django.contrib.auth.models import Group
+    from pytest_django.plugin import blocking_manager_key
 
     from reintegration.accounts.roles import sync_role_permissions
     from reintegration.territories.models import Region
 
-    if not Region.objects.exists():
-        load_territories = importlib.import_module(
-            "reintegration.territories.migrations.0002_load_territories"
-        ).load
-        load_territories(apps, None)
-    if transactional or not Group.objects.exists():
+    with config.stash[blocking_manager_key].unblock():
+        if not Region.objects.exists():
+            importlib.import_module(
+                "reintegration.territories.migrations.0002_load_territories"
+            ).load(apps, None)
         sync_role_permissions()
 
 

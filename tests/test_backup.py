@@ -14,9 +14,9 @@ from django.db import connection
 
 from .factories import BeneficiaryFactory, DocumentFactory
 
-# Committed rows (pg_dump reads from another connection); the reference data that the
-# flush after each such test removes is put back first (serialized_rollback).
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Committed rows: pg_dump reads from another connection (conftest puts the territories
+# back after each such test's flush).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def make_backup(tmp_path) -> Path:

@@ -10,7 +10,7 @@ from ceremonies.models import Handover
 
 from .test_ceremonies import planned_ceremony, ready_project
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)

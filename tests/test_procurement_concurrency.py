@@ -13,12 +13,11 @@ from grants.models import Disbursement, Project, PurchaseOrder
 
 from .factories import ConventionFactory, EquipmentItemFactory, ProjectFactory, SupplierFactory
 
-# Decided before any database set-up: SQLite ignores `select_for_update`. The serialized
-# rollback restores the data migrations' rows (prefectures, groups) after each flush.
+# Decided before any database set-up: SQLite ignores `select_for_update`.
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
