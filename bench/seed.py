@@ -3,7 +3,8 @@
 `seed_bench(beneficiaries=100_000)` writes, for N beneficiaries over the 75 prefectures:
 N projects in every state, 4·N equipment lines, N/50 suppliers, 3·N/1000 conventions,
 N/100 ceremonies with 20 handovers each and 2·N follow-up visits, plus the purchase orders,
-cash grants, workflow events and reviews those imply, and users of each role.
+cash grants, workflow events, reviews and project outcomes those imply, and users of each
+role.
 
 Rows go in with `bulk_create` in batches, so django-simple-history writes no history
 (intended: the benchmark measures pages, not history) and no `save()` runs. The data
@@ -38,11 +39,13 @@ from grants.models import (
     Partner,
     Project,
     ProjectEvent,
+    ProjectOutcome,
     PurchaseOrder,
     Review,
     Sector,
     Supplier,
 )
+from grants.services import refresh_outcomes
 from reintegration.accounts.models import User
 from reintegration.accounts.roles import Role
 from reintegration.sequences.models import Sequence
@@ -604,6 +607,9 @@ class Seeder:
                 objects = []
         self.insert(FollowUpVisit, objects)
         self.say(f"  {self.numbers.pop('_visits', 0) + len(objects):>9,} follow-up visits")
+        # What the dashboard sums, written by the app's own set-based refresh.
+        refresh_outcomes(projects=Project.objects.all())
+        self.say(f"  {ProjectOutcome.objects.count():>9,} project outcomes")
 
     def move_sequences(self) -> None:
         """The app's next numbers come after the ones used here."""

@@ -2,11 +2,12 @@
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.accounts.scope import is_national
-from reintegration.common.filters import OrderingFilter
+from reintegration.common.filters import ListFilterSet, OrderingFilter
 from reintegration.common.validators import normalise_cin
 from reintegration.territories.models import Prefecture
 
@@ -24,7 +25,9 @@ def visible_prefectures(request):
     return request.user.prefectures.all()
 
 
-class BeneficiaryFilter(django_filters.FilterSet):
+class BeneficiaryFilter(ListFilterSet):
+    cached_options = ("prefecture", "establishment")
+
     q = django_filters.CharFilter(
         label=_("Search"), method="search",
         widget=forms.TextInput(attrs={"placeholder": _("Name, file number or national ID")}),
@@ -79,4 +82,9 @@ class BeneficiaryFilter(django_filters.FilterSet):
                 any_field |= Q(cin__icontains=cin)
             every_word &= any_field
         whole_cin = normalise_cin(value)
-        return queryset.filter(every_word | Q(cin=whole_cin) if whole_cin else every_word)
+        matches = queryset.filter(every_word | Q(cin=whole_cin) if whole_cin else every_word)
+        # The same order by name, written so that no index serves it: PostgreSQL would
+        # otherwise walk the name index until 25 files match (48,000 files for "Haddad",
+        # 190 ms) rather than sort the matches its trigram indexes find (20 ms). A sort
+        # the user picks (`ordering`) replaces it.
+        return matches.order_by(*(Concat(name, Value("")) for name in Beneficiary._meta.ordering))

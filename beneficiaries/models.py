@@ -162,7 +162,9 @@ class Beneficiary(models.Model):
             models.Index(fields=["prefecture", "status"]),
             models.Index(fields=["status"]),
             models.Index(fields=["release_date"]),
-            models.Index(fields=["last_name", "first_name"]),
+            # The list's order; with the id, a deep page skips its rows in the index alone
+            # (an index-only scan, reintegration/common/pagination.py).
+            models.Index(fields=["last_name", "first_name", "id"], name="beneficiary_name_order"),
             models.Index(fields=["-created_at"]),
         ]
 

@@ -18,6 +18,7 @@ from django_filters.views import FilterView
 
 from reintegration.audit.models import AccessLog, log_access
 from reintegration.common.exports import ExportMixin
+from reintegration.common.pagination import ListPaginator
 from reintegration.common.uploads import EXTENSIONS
 from reintegration.common.views import RememberFiltersMixin
 
@@ -78,6 +79,7 @@ class BeneficiaryListView(RememberFiltersMixin, ExportMixin, PermissionRequiredM
     filterset_class = BeneficiaryFilter
     template_name = "beneficiaries/beneficiary_list.html"
     paginate_by = 25
+    paginator_class = ListPaginator
     export_columns = BENEFICIARY_COLUMNS
     export_filename = "beneficiaires"
 

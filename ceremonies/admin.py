@@ -12,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from reintegration.common.money import format_money
 
+from . import documents
 from .models import Ceremony, CeremonyPhoto, Guest, Handover
 
 
@@ -57,6 +58,12 @@ class CeremonyAdmin(SimpleHistoryAdmin):
     readonly_fields = ["status", "projects", "created_by", "created_at"]
     inlines = [GuestInline, HandoverInline, PhotoInline]
     list_select_related = ["prefecture"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and form.instance.status == Ceremony.Status.HELD:
+            # A correction to a held ceremony: its stored PDFs are rendered again.
+            documents.forget_stored_documents(form.instance)
 
 
 @admin.register(Handover)

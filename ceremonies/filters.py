@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.accounts.scope import is_national
-from reintegration.common.filters import OrderingFilter
+from reintegration.common.filters import ListFilterSet, OrderingFilter
 from reintegration.territories.models import Prefecture
 
 from .models import Ceremony
@@ -20,7 +20,9 @@ def visible_prefectures(request):
     return request.user.prefectures.order_by("name_fr")
 
 
-class CeremonyFilter(django_filters.FilterSet):
+class CeremonyFilter(ListFilterSet):
+    cached_options = ("prefecture",)
+
     q = django_filters.CharFilter(
         label=_("Search"), method="search",
         widget=forms.TextInput(attrs={"placeholder": _("Title, place or presided by")}),

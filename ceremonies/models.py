@@ -8,6 +8,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from grants.models import Convention, EquipmentItem, Project
@@ -43,9 +44,14 @@ class CeremonyQuerySet(models.QuerySet):
         )
 
 
+def bundle_pdf_upload_to(instance, filename: str) -> str:
+    return f"ceremonies/bundles/{uuid.uuid4().hex}.pdf"
+
+
 class Ceremony(models.Model):
     class Status(models.TextChoices):
-        PLANNED = "planned", _("Planned")
+        # "Prévue" in French, beside the equipment's "Prévu": the same English word.
+        PLANNED = "planned", pgettext_lazy("ceremony status", "Planned")
         HELD = "held", _("Held")
 
     title = models.CharField(_("title"), max_length=255)
@@ -80,8 +86,14 @@ class Ceremony(models.Model):
         related_name="+", verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The bundle (minutes and certificates) as first built once held; rebuilt from the
+    # stored certificates after a revocation (ceremonies.documents).
+    bundle_pdf = models.FileField(
+        _("bundle (PDF)"), upload_to=bundle_pdf_upload_to, blank=True, editable=False
+    )
 
-    history = HistoricalRecords(m2m_fields=[projects])
+    # Stored PDFs are renderings of the rows, not changes to them.
+    history = HistoricalRecords(m2m_fields=[projects], excluded_fields=["bundle_pdf"])
     objects = CeremonyQuerySet.as_manager()
 
     class Meta:
@@ -131,6 +143,10 @@ def signed_copy_upload_to(instance, filename: str) -> str:
     return f"certificates/{uuid.uuid4().hex}{instance.signed_copy_extension}"
 
 
+def certificate_pdf_upload_to(instance, filename: str) -> str:
+    return f"certificates/issued/{uuid.uuid4().hex}.pdf"
+
+
 class HandoverQuerySet(models.QuerySet):
     def visible_to(self, user):
         return scope_filter(self, user, "ceremony__prefecture")
@@ -164,6 +180,11 @@ class Handover(models.Model):
         _("signed copy"), upload_to=signed_copy_upload_to, blank=True
     )
     signed_copy_content_type = models.CharField(max_length=50, blank=True, editable=False)
+    # The certificate as rendered when the ceremony was held (ceremonies.documents): served
+    # as is by the certificate's page and put in the bundle; empty once revoked.
+    certificate_pdf = models.FileField(
+        _("certificate (PDF)"), upload_to=certificate_pdf_upload_to, blank=True, editable=False
+    )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
     revoked_reason = models.TextField(_("reason for revocation"), blank=True)
     revoked_by = models.ForeignKey(
@@ -171,7 +192,8 @@ class Handover(models.Model):
         related_name="+", verbose_name=_("revoked by"),
     )
 
-    history = HistoricalRecords()
+    # The stored PDF is a rendering of the row, not a change to it.
+    history = HistoricalRecords(excluded_fields=["certificate_pdf"])
     objects = HandoverQuerySet.as_manager()
 
     class Meta:

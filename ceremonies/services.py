@@ -21,6 +21,7 @@ from reintegration.accounts.roles import Role
 from reintegration.common.uploads import validate_document
 from reintegration.sequences.models import next_number
 
+from .documents import discard_stored
 from .models import Ceremony, CeremonyPhoto, Guest, Handover
 
 MANAGER_ROLES = (Role.FOUNDATION_STAFF, Role.ADMIN)
@@ -233,7 +234,14 @@ def revoke_handover(*, handover: Handover, user, reason: str) -> Handover:
     handover.revoked_at = timezone.now()
     handover.revoked_by = user
     handover.revoked_reason = reason
-    handover.save(update_fields=["revoked_at", "revoked_by", "revoked_reason"])
+    # The stored certificate says it is valid and the bundle holds it: both go. The
+    # certificate is then rendered with the revocation banner whenever asked for, the
+    # bundle rebuilt without it (ceremonies.documents).
+    ceremony = handover.ceremony
+    discard_stored([handover.certificate_pdf, ceremony.bundle_pdf])
+    handover.certificate_pdf = ""
+    handover.save(update_fields=["revoked_at", "revoked_by", "revoked_reason", "certificate_pdf"])
+    Ceremony.objects.filter(pk=ceremony.pk).update(bundle_pdf="")
     return handover
 
 

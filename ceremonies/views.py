@@ -27,6 +27,7 @@ from django_filters.views import FilterView
 from reintegration.audit.models import AccessLog, log_access
 from reintegration.common.exports import ExportMixin
 from reintegration.common.money import format_money
+from reintegration.common.pagination import ListPaginator
 
 from . import documents, services
 from .exports import CEREMONY_COLUMNS
@@ -129,6 +130,7 @@ class CeremonyListView(ExportMixin, CrumbsMixin, PermissionRequiredMixin, Filter
     filterset_class = CeremonyFilter
     template_name = "ceremonies/ceremony_list.html"
     paginate_by = 25
+    paginator_class = ListPaginator
     export_columns = CEREMONY_COLUMNS
     export_filename = "ceremonies"
     export_select_related = ["convention"]
@@ -311,6 +313,8 @@ class HoldView(CeremonyMixin, View):
             for message in error.messages:
                 messages.error(request, message)
         else:
+            # Rendered once, now that their content is frozen; the downloads serve them.
+            documents.issue_documents(self.ceremony)
             messages.success(request, ngettext(
                 "Ceremony held: %(count)s certificate issued.",
                 "Ceremony held: %(count)s certificates issued.",

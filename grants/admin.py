@@ -29,6 +29,7 @@ from .models import (
     Supplier,
 )
 from .procurement_forms import SupplierForm
+from .services import refresh_outcome, refresh_outcomes
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -125,6 +126,8 @@ class ProjectAdmin(SimpleHistoryAdmin):
             obj.reference = next_number("PRJ", timezone.localdate().year, 5)
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        if change:  # reverting the history may restore another launch date
+            refresh_outcome(project=obj)
 
 
 @admin.register(ProjectEvent)
@@ -253,3 +256,21 @@ class FollowUpVisitAdmin(SimpleHistoryAdmin):
     list_select_related = ["project", "visitor"]
     autocomplete_fields = ["project", "visitor"]
     date_hierarchy = "due_on"
+
+    # A visit written here (also by reverting its history) changes what the dashboard
+    # counts for its project, and for the project it was moved from: the same refresh as
+    # the staff pages, in the admin's transaction.
+    def save_model(self, request, obj, form, change):
+        before = FollowUpVisit.objects.filter(pk=obj.pk).values_list("project", flat=True).first()
+        super().save_model(request, obj, form, change)
+        refresh_outcomes(projects=Project.objects.filter(pk__in={obj.project_id, before} - {None}))
+
+    def delete_model(self, request, obj):
+        project = obj.project
+        super().delete_model(request, obj)
+        refresh_outcome(project=project)
+
+    def delete_queryset(self, request, queryset):
+        projects = set(queryset.values_list("project", flat=True))
+        super().delete_queryset(request, queryset)
+        refresh_outcomes(projects=Project.objects.filter(pk__in=projects))

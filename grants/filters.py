@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.accounts.scope import is_national
-from reintegration.common.filters import OrderingFilter
+from reintegration.common.filters import ListFilterSet, OrderingFilter
 from reintegration.territories.models import Prefecture
 
 from .models import Convention, Project, Sector
@@ -27,7 +27,9 @@ def visible_conventions(request):
     return Convention.objects.visible_to(request.user)
 
 
-class ProjectFilter(django_filters.FilterSet):
+class ProjectFilter(ListFilterSet):
+    cached_options = ("sector", "convention", "prefecture")
+
     q = django_filters.CharFilter(
         label=_("Search"), method="search",
         widget=forms.TextInput(attrs={"placeholder": _("Reference, title or beneficiary")}),
@@ -75,7 +77,7 @@ class ProjectFilter(django_filters.FilterSet):
         )
 
 
-class ConventionFilter(django_filters.FilterSet):
+class ConventionFilter(ListFilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="search",
         widget=forms.TextInput(attrs={"placeholder": _("Reference, title or partner")}),

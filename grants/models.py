@@ -4,10 +4,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DecimalField, F, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, Lower, Trim
+from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from beneficiaries.models import Beneficiary
@@ -15,6 +17,11 @@ from reintegration.accounts.scope import scope_filter
 from reintegration.territories.models import Prefecture
 
 ZERO = Decimal("0.00")
+
+# A business's state at 6, 12 and 24 months after its launch is read from the visits
+# made between two months before and three months after each milestone.
+MILESTONES = (6, 12, 24)
+WINDOW_BEFORE, WINDOW_AFTER = 2, 3
 
 
 def MoneyField(verbose_name, **kwargs):  # noqa: N802 - reads like a field class
@@ -66,29 +73,86 @@ class ConventionQuerySet(models.QuerySet):
     def visible_to(self, user):
         return scope_filter(self, user, "prefecture")
 
+    def with_committed(self):
+        """Annotate `committed` alone: a correlated sum per convention that PostgreSQL reads
+        from the index `project_convention_status`, cheap enough to rank every convention
+        of the country by the share of its envelope committed (the dashboard)."""
+        return self.annotate(committed=_budget_sums(OuterRef("pk"))[0])
+
     def with_budget_figures(self):
-        """Annotate `committed`, `disbursed` and `remaining`, derived from the projects."""
-        committed = _sum_subquery(
-            Project.objects.filter(
-                convention=OuterRef("pk"), status__in=Project.COMMITTED_STATUSES
-            ),
-            "approved_amount",
-        )
-        cash_paid = _sum_subquery(
-            Disbursement.objects.filter(project__convention=OuterRef("pk")), "amount"
-        )
-        invoiced = _sum_subquery(
-            EquipmentItem.objects.filter(
-                project__convention=OuterRef("pk"),
-                purchase_order__status=PurchaseOrder.Status.INVOICED,
-            ),
-            F("quantity") * F("unit_price"),
-        )
+        """Annotate `committed`, `disbursed` and `remaining`, derived from the projects.
+
+        Correlated sums on every row: for one convention or an export. A page of a list
+        uses `attach_budget_figures` (the database would sum for every row before it
+        sorts and cuts the page)."""
+        committed, disbursed = _budget_sums(OuterRef("pk"))
         return self.annotate(
             committed=committed,
-            disbursed=cash_paid + invoiced,
+            disbursed=disbursed,
             remaining=F("envelope") - committed,
         )
+
+
+def _budget_sums(convention):
+    """`committed` and `disbursed` of `convention` (an OuterRef to its pk), as correlated
+    subqueries: the approved amounts of its projects in a committed state; the cash grants
+    paid and the equipment invoiced for its projects."""
+    committed = _sum_subquery(
+        Project.objects.filter(convention=convention, status__in=Project.COMMITTED_STATUSES),
+        "approved_amount",
+    )
+    cash_paid = _sum_subquery(
+        Disbursement.objects.filter(project__convention=convention), "amount"
+    )
+    invoiced = _sum_subquery(
+        EquipmentItem.objects.filter(
+            project__convention=convention,
+            purchase_order__status=PurchaseOrder.Status.INVOICED,
+        ),
+        F("quantity") * F("unit_price"),
+    )
+    return committed, cash_paid + invoiced
+
+
+def _sums_by(queryset, key: str, expression) -> dict:
+    """{value of `key`: sum of `expression`} over `queryset`, in one grouped query."""
+    output = DecimalField(max_digits=14, decimal_places=2)
+    return dict(
+        queryset.order_by().values_list(key).annotate(total=Sum(expression, output_field=output))
+    )
+
+
+def attach_budget_figures(conventions, *, disbursed: bool = True) -> None:
+    """Set on each of `conventions` (a page of a list, a report's conventions) what
+    `with_budget_figures()` annotates: `committed`, `remaining` and, unless
+    `disbursed=False`, `disbursed`.
+
+    One grouped query per sum for all of them, however many, reading only their rows; a
+    page that does not show `disbursed` skips its two sums.
+    """
+    conventions = list(conventions)
+    ids = [convention.pk for convention in conventions]
+    if not ids:
+        return
+    committed = _sums_by(
+        Project.objects.filter(convention__in=ids, status__in=Project.COMMITTED_STATUSES),
+        "convention", "approved_amount",
+    )
+    if disbursed:
+        cash_paid = _sums_by(
+            Disbursement.objects.filter(project__convention__in=ids), "project__convention", "amount"
+        )
+        invoiced = _sums_by(
+            EquipmentItem.objects.filter(
+                project__convention__in=ids, purchase_order__status=PurchaseOrder.Status.INVOICED
+            ),
+            "project__convention", F("quantity") * F("unit_price"),
+        )
+    for convention in conventions:
+        convention.committed = committed.get(convention.pk, ZERO)
+        convention.remaining = convention.envelope - convention.committed
+        if disbursed:
+            convention.disbursed = cash_paid.get(convention.pk, ZERO) + invoiced.get(convention.pk, ZERO)
 
 
 class Convention(models.Model):
@@ -173,6 +237,14 @@ class Convention(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("grants:convention_detail", args=[self.pk])
 
+    def with_figures_of(self, project) -> "Convention":
+        """This convention (the project's, select_related) with the budget figures its
+        project was annotated with by `Project.objects.with_convention_figures()`."""
+        self.committed = project.convention_committed
+        self.disbursed = project.convention_disbursed
+        self.remaining = self.envelope - self.committed
+        return self
+
 
 class Sector(models.Model):
     name_fr = models.CharField(_("name (French)"), max_length=100, unique=True)
@@ -247,6 +319,13 @@ class ProjectQuerySet(models.QuerySet):
                 F("quantity") * F("unit_price"),
             )
         )
+
+    def with_convention_figures(self):
+        """Annotate `convention_committed` and `convention_disbursed`, the figures of the
+        project's convention (0 without one), so the project page needs no query of its
+        own for them (`Convention.with_figures_of`)."""
+        committed, disbursed = _budget_sums(OuterRef("convention"))
+        return self.annotate(convention_committed=committed, convention_disbursed=disbursed)
 
 
 class Project(models.Model):
@@ -349,9 +428,16 @@ class Project(models.Model):
         indexes = [
             models.Index(fields=["prefecture", "status"]),
             models.Index(fields=["status", "submitted_at"]),
-            models.Index(fields=["convention", "status"]),
+            # The committed sum of every convention (dashboard, lists) read from the index
+            # alone, without visiting the table.
+            models.Index(
+                fields=["convention", "status"], include=["approved_amount"],
+                name="project_convention_status",
+            ),
             # The projects' list is sorted newest first: without it, a sort of the whole table.
             models.Index(fields=["-created_at"], name="project_created_desc"),
+            # The dashboard's monthly trend: submissions of the last twelve months.
+            models.Index(fields=["submitted_at"], name="project_submitted_at"),
         ]
 
     def __str__(self) -> str:
@@ -390,6 +476,10 @@ class ProjectEvent(models.Model):
         ordering = ["at", "pk"]
         verbose_name = _("project event")
         verbose_name_plural = _("project events")
+        indexes = [
+            # The dashboard's monthly trend: approvals of the last twelve months.
+            models.Index(fields=["to_status", "at"], name="event_status_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project.reference}: {self.from_status} → {self.to_status}"
@@ -420,7 +510,53 @@ class Review(models.Model):
         verbose_name_plural = _("reviews")
 
     def __str__(self) -> str:
-        return f"{self.project.reference}: {self.get_decision_display()}"
+        return f"{self.project.reference}: {self.decision_taken}"
+
+    @property
+    def decision_taken(self) -> str:
+        """The decision as the file's history tells it: "Approved", not the button's "Approve"."""
+        status = {
+            self.Decision.APPROVE: Project.Status.APPROVED,
+            self.Decision.REJECT: Project.Status.REJECTED,
+            self.Decision.RETURN: Project.Status.RETURNED,
+        }[self.decision]
+        return str(status.label)
+
+
+def file_history(project: Project) -> tuple[list[ProjectEvent], list[Review]]:
+    """The project's workflow events and its reviews, each list in the order things
+    happened, with their authors (names and username only), read in one query: a UNION
+    ALL of the two tables, as the project page shows both within its query budget."""
+    author = ("first_name", "last_name", "username")
+    columns = ("kind", "pk", "at", "from_status", "to_status", "decision", "reason")
+    events = (
+        ProjectEvent.objects.filter(project=project)
+        .annotate(kind=Value("event"), decision=Value(""))
+        .order_by()
+        .values_list(*columns, "user_id", *(f"user__{name}" for name in author))
+    )
+    reviews = (
+        Review.objects.filter(project=project)
+        .annotate(kind=Value("review"), from_status=Value(""), to_status=Value(""))
+        .order_by()
+        .values_list(*columns, "reviewer_id", *(f"reviewer__{name}" for name in author))
+    )
+    user_model = ProjectEvent._meta.get_field("user").related_model
+    found: dict[str, list] = {"event": [], "review": []}
+    for kind, pk, at, from_status, to_status, decision, reason, user_id, *names in (
+        events.union(reviews, all=True).order_by("at", "pk")
+    ):
+        user = user_model(pk=user_id, **dict(zip(author, names, strict=True)))
+        if kind == "event":
+            found[kind].append(ProjectEvent(
+                pk=pk, project=project, at=at, from_status=from_status, to_status=to_status,
+                reason=reason, user=user,
+            ))
+        else:
+            found[kind].append(Review(
+                pk=pk, project=project, at=at, decision=decision, reason=reason, reviewer=user,
+            ))
+    return found["event"], found["review"]
 
 
 class SupplierQuerySet(models.QuerySet):
@@ -590,10 +726,22 @@ class EquipmentItemQuerySet(models.QuerySet):
     def visible_to(self, user):
         return scope_filter(self, user, "project__prefecture")
 
+    def with_kit_price(self, sector_id):
+        """Annotate `kit_price`: the reference price of the line of `sector_id`'s trade kit
+        with the same designation (case and surrounding spaces aside; the last such kit
+        line), or None. SQLite's LOWER() folds ASCII letters only; PostgreSQL folds all."""
+        kit = (
+            KitItem.objects.annotate(key=Lower(Trim("designation")))
+            .filter(sector=sector_id, key=Lower(Trim(OuterRef("designation"))))
+            .order_by("-pk")
+            .values("reference_price")[:1]
+        )
+        return self.annotate(kit_price=Subquery(kit))
+
 
 class EquipmentItem(models.Model):
     class Status(models.TextChoices):
-        PLANNED = "planned", _("Planned")
+        PLANNED = "planned", pgettext_lazy("equipment status", "Planned")
         ORDERED = "ordered", _("Ordered")
         DELIVERED = "delivered", _("Delivered")
         HANDED_OVER = "handed_over", _("Handed over")
@@ -640,7 +788,14 @@ class EquipmentItem(models.Model):
                 name="equipment_delivered_at_most_ordered",
             ),
         ]
-        indexes = [models.Index(fields=["status"])]
+        indexes = [
+            # The dashboard's "equipment handed over" sums its ~260,000 lines (at 100,000
+            # files) grouped by project from the index alone; it serves `status` lookups too.
+            models.Index(
+                fields=["status", "project"], include=["quantity", "unit_price"],
+                name="equipment_status_project",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.designation} × {self.quantity}"
@@ -693,9 +848,46 @@ class Disbursement(models.Model):
         return f"{self.project.reference} — {self.amount}"
 
 
+def months_after_launch():
+    """Calendar months from the project's launch to the visit (NULL without a launch date)."""
+    return (
+        (ExtractYear("visited_on") - ExtractYear("project__launched_on")) * 12
+        + ExtractMonth("visited_on") - ExtractMonth("project__launched_on")
+    )
+
+
 class FollowUpVisitQuerySet(models.QuerySet):
     def visible_to(self, user):
         return scope_filter(self, user, "project__prefecture")
+
+    def outcome_facts(self):
+        """Per project with made visits, one grouped row: what `ProjectOutcome` keeps but
+        the latest revenue and jobs (a look-up of one visit each: see `refresh_outcomes`).
+
+        At milestone M a business is *observed* if a visit around M (M − 2 to M + 3
+        months after launch) reports on it or a visit up to M + 3 reported it stopped;
+        it *stopped* by M if a visit up to M + 3 reported it stopped (or closed), which
+        `stopped_after_months`, the earliest such visit's month, answers for every M.
+        """
+        stopped = Q(activity_status=FollowUpVisit.ActivityStatus.STOPPED) | Q(activity_closed=True)
+        facts = {
+            "jobs": Value(0),  # the latest visit's, written next by `refresh_outcomes`
+            "reincarcerated": GreaterThan(Count("pk", filter=Q(reincarcerated=True)), 0),
+            "stopped_after_months": Min("months", filter=stopped),
+        }
+        for milestone in MILESTONES:
+            end = milestone + WINDOW_AFTER
+            around = Q(months__gte=milestone - WINDOW_BEFORE, months__lte=end)
+            facts[f"observed_{milestone}"] = GreaterThan(
+                Count("pk", filter=around | (stopped & Q(months__lte=end))), 0
+            )
+        return (
+            self.filter(visited_on__isnull=False)
+            .alias(months=months_after_launch())
+            .order_by()
+            .values("project")
+            .annotate(**facts)
+        )
 
     def pending(self):
         """Planned visits not yet made, of projects still followed up (launched, not ended)."""
@@ -759,3 +951,34 @@ class FollowUpVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.reference} — {self.visited_on or self.due_on}"
+
+
+class ProjectOutcome(models.Model):
+    """What a launched business's visits say, kept per project so that the dashboard sums
+    columns instead of reading every visit.
+
+    Written only by `grants.services.refresh_outcomes`, which every door that records,
+    changes or deletes a visit or sets a launch date calls; a project without a made visit
+    has no row. Revenue and jobs are those of the latest visit reporting them.
+    """
+
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, primary_key=True, related_name="outcome",
+        verbose_name=_("project"),
+    )
+    revenue = MoneyField(_("latest monthly revenue (DH)"), null=True, blank=True)
+    jobs = models.PositiveSmallIntegerField(_("jobs at the latest visit"), default=0)
+    reincarcerated = models.BooleanField(_("beneficiary re-incarcerated"), default=False)
+    stopped_after_months = models.SmallIntegerField(
+        _("months after launch when first found stopped"), null=True, blank=True
+    )
+    observed_6 = models.BooleanField(_("observed at 6 months"), default=False)
+    observed_12 = models.BooleanField(_("observed at 12 months"), default=False)
+    observed_24 = models.BooleanField(_("observed at 24 months"), default=False)
+
+    class Meta:
+        verbose_name = _("project outcome")
+        verbose_name_plural = _("project outcomes")
+
+    def __str__(self) -> str:
+        return str(self.project_id)

@@ -31,6 +31,7 @@ from .models import (
     Quote,
     Supplier,
 )
+from .services import refresh_outcome
 
 DEFAULT_FOLLOW_UP_MONTHS = [1, 3, 6, 12, 24]
 QUOTES_REQUIRED = 3
@@ -156,6 +157,7 @@ def record_visit(
     if photo:
         visit.photo = photo
     visit.save()
+    refresh_outcome(project=project)
     if next_visit_on is not None and not project.visits.filter(
         visited_on__isnull=True, due_on=next_visit_on
     ).exists():

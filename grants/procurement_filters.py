@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.accounts.scope import is_national
-from reintegration.common.filters import OrderingFilter
+from reintegration.common.filters import ListFilterSet, OrderingFilter
 from reintegration.territories.models import Prefecture
 
 from .models import Convention, FollowUpVisit, Project, PurchaseOrder, Supplier
@@ -75,7 +75,7 @@ class PurchaseOrderFilter(django_filters.FilterSet):
         )
 
 
-class VisitFilter(django_filters.FilterSet):
+class VisitFilter(ListFilterSet):
     DUE, OVERDUE, UPCOMING, DONE, ALL = "due", "overdue", "upcoming", "done", "all"
     STATES = [
         (DUE, _("Due and overdue")),
@@ -84,6 +84,7 @@ class VisitFilter(django_filters.FilterSet):
         (DONE, _("Done")),
         (ALL, _("All")),
     ]
+    cached_options = ("prefecture",)
 
     state = django_filters.ChoiceFilter(
         label=_("Visits"), choices=STATES, method="filter_state", empty_label=None

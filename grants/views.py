@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponseRedirect
@@ -23,6 +24,7 @@ from django_filters.views import FilterView
 from beneficiaries.models import Beneficiary
 from reintegration.audit.models import AccessLog, log_access
 from reintegration.common.exports import ExportMixin
+from reintegration.common.pagination import ListPaginator
 from reintegration.common.uploads import sniff_content_type
 from reintegration.common.views import RememberFiltersMixin
 
@@ -39,7 +41,16 @@ from .forms import (
     SubmitForm,
     kit_lines,
 )
-from .models import ZERO, Convention, EquipmentItem, KitItem, Project, Review, Sector
+from .models import (
+    ZERO,
+    Convention,
+    EquipmentItem,
+    Project,
+    Review,
+    Sector,
+    attach_budget_figures,
+    file_history,
+)
 
 # A line priced this far from its kit's reference price is flagged for the reviewer.
 PRICE_TOLERANCE = Decimal("0.30")
@@ -84,20 +95,18 @@ def project_crumbs(project: Project | None = None) -> list[tuple[str, str | None
 def priced_lines(project: Project) -> list:
     """The project's equipment lines, each with its kit reference price and a flag when
     its unit price is more than PRICE_TOLERANCE below or above it."""
-    kit = {
-        item.designation.strip().lower(): item.reference_price
-        for item in KitItem.objects.filter(sector=project.sector_id)
-    }
-    # Prefetched with their orders, so the procurement panel reuses them.
+    # One query: the lines with their orders (the procurement panel reuses them) and the
+    # price of the sector's kit line of the same designation.
     prefetch_related_objects([project], Prefetch(
         "equipment_items",
-        queryset=EquipmentItem.objects.select_related("purchase_order").order_by("pk"),
+        queryset=EquipmentItem.objects.select_related("purchase_order")
+        .with_kit_price(project.sector_id).order_by("pk"),
     ))
     lines = list(project.equipment_items.all())
     for line in lines:
         reference = line.reference_price
         if reference is None:
-            reference = kit.get(line.designation.strip().lower())
+            reference = line.kit_price
         line.reference = reference
         line.price_flag = None
         line.deviation = None
@@ -111,10 +120,14 @@ def priced_lines(project: Project) -> list:
     return lines
 
 
-def convention_figures(convention_id) -> Convention | None:
-    if convention_id is None:
+def convention_figures(project: Project) -> Convention | None:
+    """The project's convention with its budget figures: from the project's annotations
+    when its page fetched it `with_convention_figures()`, else in one query."""
+    if project.convention_id is None:
         return None
-    return Convention.objects.with_budget_figures().select_related("partner").get(pk=convention_id)
+    if hasattr(project, "convention_committed"):
+        return project.convention.with_figures_of(project)
+    return Convention.objects.with_budget_figures().select_related("partner").get(pk=project.convention_id)
 
 
 def project_file_context(project: Project, user) -> dict:
@@ -128,15 +141,16 @@ def project_file_context(project: Project, user) -> dict:
         .exclude(pk=project.pk)
         .select_related("convention")
     )
+    events, reviews = file_history(project)
     return {
         "project": project,
         "lines": lines,
         "equipment_total": equipment_total,
         "total_cost": total_cost,
         "flagged_count": sum(1 for line in lines if line.price_flag),
-        "convention": convention_figures(project.convention_id),
-        "events": project.events.select_related("user").order_by("at", "pk"),
-        "reviews": list(project.reviews.select_related("reviewer").order_by("at", "pk")),
+        "convention": convention_figures(project),
+        "events": events,
+        "reviews": reviews,
         "funded_before": list(funded_before),
         "actions": services.available_actions(user, project),
         "may_edit": services.may_edit(user, project),
@@ -155,11 +169,17 @@ class ConventionListView(ExportMixin, CrumbsMixin, PermissionRequiredMixin, Filt
     export_filename = "conventions"
 
     def get_queryset(self):
-        return (
-            Convention.objects.visible_to(self.request.user)
-            .with_budget_figures()
-            .select_related("partner", "prefecture")
-        )
+        return Convention.objects.visible_to(self.request.user).select_related("partner", "prefecture")
+
+    def get_export_queryset(self, queryset):
+        # The export has every column, disbursed included, for every convention.
+        return super().get_export_queryset(queryset).with_budget_figures()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The figures of the page's conventions only, and only those the table shows.
+        attach_budget_figures(context["object_list"], disbursed=False)
+        return context
 
     def get_crumbs(self):
         return [(_("Conventions"), None)]
@@ -170,6 +190,7 @@ class ConventionDetailView(CrumbsMixin, PermissionRequiredMixin, DetailView):
     raise_exception = True
     template_name = "grants/convention_detail.html"
     context_object_name = "convention"
+    projects_per_page = 25
 
     def get_queryset(self):
         return (
@@ -179,13 +200,17 @@ class ConventionDetailView(CrumbsMixin, PermissionRequiredMixin, DetailView):
         )
 
     def get_context_data(self, **kwargs):
-        kwargs["projects"] = (
+        # A page of the convention's projects (a convention may fund a thousand); the
+        # budget figures above are the whole convention's.
+        projects = (
             Project.objects.visible_to(self.request.user)
             .filter(convention=self.object)
             .with_equipment_total()
             .select_related("beneficiary", "sector")
             .order_by("reference")
         )
+        page = Paginator(projects, self.projects_per_page).get_page(self.request.GET.get("page"))
+        kwargs.update(projects=page.object_list, page_obj=page)
         return super().get_context_data(**kwargs)
 
     def get_crumbs(self):
@@ -227,6 +252,7 @@ class ProjectListView(RememberFiltersMixin, ExportMixin, CrumbsMixin, Permission
     filterset_class = ProjectFilter
     template_name = "grants/project_list.html"
     paginate_by = 25
+    paginator_class = ListPaginator
     export_columns = PROJECT_COLUMNS
     export_filename = "projets"
 
@@ -251,12 +277,15 @@ class ScopedProjectMixin(CrumbsMixin, PermissionRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.project = get_object_or_404(
-                Project.objects.visible_to(request.user).select_related(
-                    "beneficiary", "sector", "prefecture", "convention"
-                ),
-                public_id=kwargs["public_id"],
+                self.get_project_queryset(request.user), public_id=kwargs["public_id"]
             )
+            services.fetched_in_scope(request.user, self.project)
         return super().dispatch(request, *args, **kwargs)
+
+    def get_project_queryset(self, user):
+        return Project.objects.visible_to(user).select_related(
+            "beneficiary", "sector", "prefecture", "convention"
+        )
 
     def get_object(self, queryset=None):
         return self.project
@@ -447,6 +476,14 @@ class ProjectDetailView(ScopedProjectMixin, DetailView):
 
     def get_crumbs(self):
         return [*project_crumbs(), (self.project.reference, None)]
+
+    def get_project_queryset(self, user):
+        # The convention's budget figures come with the project (project_file_context).
+        return (
+            super().get_project_queryset(user)
+            .select_related("convention__partner")
+            .with_convention_figures()
+        )
 
     def get_context_data(self, **kwargs):
         kwargs.update(project_file_context(self.project, self.request.user))
@@ -685,6 +722,14 @@ class ProjectReviewView(ScopedProjectMixin, View):
     @property
     def page_title(self):
         return _("Review")
+
+    def get_project_queryset(self, user):
+        # The convention's budget figures come with the project (project_file_context).
+        return (
+            super().get_project_queryset(user)
+            .select_related("convention__partner")
+            .with_convention_figures()
+        )
 
     def forms(self, data=None, decision=None):
         user, project = self.request.user, self.project

@@ -285,6 +285,12 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rst
 # Law 09-08: closed files are anonymised after this many years (anonymise_closed_files).
 RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", 10))
 
+# The dashboard's figures are kept this many seconds in the cache (per user scope, filters
+# and day; the page says when they were computed and offers to recompute); 0 disables it.
+# No CACHES setting: Django's per-process LocMemCache, enough for a few gunicorn workers
+# (each computes its own copy); a shared cache (Redis) goes in CACHES.
+DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", 300))
+
 # No inline script or style anywhere: every script and stylesheet is a static file.
 # Images may be data: URIs (the QR code of the authenticator set-up page).
 CONTENT_SECURITY_POLICY = {

@@ -24,6 +24,15 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: the lists keep their filters' options there
+    (reintegration/common/filters.py), and a rolled-back test's rows may reuse an id."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def _is_transactional(item) -> bool:
     marker = item.get_closest_marker("django_db")
     names = getattr(item, "fixturenames", ())

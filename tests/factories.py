@@ -20,6 +20,7 @@ from grants.models import (
     Sector,
     Supplier,
 )
+from grants.services import refresh_outcome
 from reintegration.accounts.models import User
 from reintegration.sequences.models import next_number
 from reintegration.territories.models import Prefecture
@@ -195,6 +196,12 @@ class FollowUpVisitFactory(factory.django.DjangoModelFactory):
 
     project = factory.SubFactory(ProjectFactory)
     due_on = datetime.date(2025, 1, 6)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        visit = super()._create(model_class, *args, **kwargs)
+        refresh_outcome(project=visit.project)  # as every door that writes a visit does
+        return visit
 
 
 class CeremonyFactory(factory.django.DjangoModelFactory):

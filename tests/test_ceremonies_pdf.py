@@ -10,6 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from ceremonies import documents, services
+from ceremonies.models import Ceremony
 from reintegration.audit.models import AccessLog
 from reintegration.common.pdf import render_html
 
@@ -172,3 +173,179 @@ def test_a_certificate_with_many_lines_still_fits_one_page(staff):
 
     assert len(reader.pages) == 1
     assert "10000,00DH" in squeezed(text_of(reader.pages[0]))
+
+
+# --- documents stored when the ceremony is held -------------------------------------------
+
+def no_weasyprint(monkeypatch):
+    """Fail the test if anything is laid out by WeasyPrint from now on."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("laid out again instead of served as stored")
+
+    monkeypatch.setattr(documents, "html_to_pdf", refuse)
+    monkeypatch.setattr(documents, "html_to_pdf_parts", refuse)
+
+
+def test_holding_through_the_page_stores_each_certificate_and_the_bundle(staff, client_for, monkeypatch):
+    projects = [ready_project(last_name=name) for name in ("Benali", "Amrani", "Tazi")]
+    ceremony = planned_ceremony(staff, *projects)
+    client = client_for(staff)
+
+    client.post(reverse("ceremonies:hold", args=[ceremony.pk]))
+
+    ceremony.refresh_from_db()
+    handovers = list(ceremony.handovers.order_by("certificate_number"))
+    assert ceremony.bundle_pdf and all(h.certificate_pdf for h in handovers)
+    # Each stored certificate is its own one-page PDF, with its own number and name.
+    for handover, project in zip(handovers, sorted(projects, key=lambda p: p.reference), strict=True):
+        with handover.certificate_pdf.open("rb") as file:
+            reader = read(file.read())
+        assert len(reader.pages) == 1
+        text = squeezed(text_of(reader.pages[0]))
+        assert handover.certificate_number in text and project.beneficiary.last_name in text
+        assert any("Amiri" in name for name in fonts_of(reader))
+
+    no_weasyprint(monkeypatch)
+    bundle = client.get(reverse("ceremonies:bundle", args=[ceremony.pk]))
+    certificate = client.get(reverse("ceremonies:certificate", args=[handovers[1].pk]))
+
+    reader = read(bundle.content)
+    assert len(reader.pages) == 1 + len(handovers)
+    assert "Procès-verbal" in text_of(reader.pages[0])
+    for page, handover in zip(reader.pages[1:], handovers, strict=True):
+        assert handover.certificate_number in text_of(page)
+    with handovers[1].certificate_pdf.open("rb") as file:
+        assert certificate.content == file.read()
+
+
+def test_certificates_held_before_storing_are_stored_on_their_first_download(staff, monkeypatch):
+    ceremony = held_ceremony(staff, ready_project(), ready_project(last_name="Amrani"))
+    assert not ceremony.bundle_pdf and not ceremony.handovers.exclude(certificate_pdf="").exists()
+
+    first = documents.bundle_pdf(ceremony).content
+
+    ceremony.refresh_from_db()
+    assert ceremony.bundle_pdf and not ceremony.handovers.filter(certificate_pdf="").exists()
+    no_weasyprint(monkeypatch)
+    assert documents.bundle_pdf(Ceremony.objects.get(pk=ceremony.pk)).content == first
+    assert len(read(first).pages) == 3
+
+
+def test_a_revocation_discards_the_stored_certificate_and_rebuilds_the_bundle_without_it(
+    staff, admin_user, client_for, django_capture_on_commit_callbacks,
+):
+    ceremony = planned_ceremony(staff, ready_project(), ready_project(last_name="Amrani"))
+    client_for(staff).post(reverse("ceremonies:hold", args=[ceremony.pk]))
+    revoked, kept = ceremony.handovers.order_by("certificate_number")
+    old_certificate = revoked.certificate_pdf.name
+    old_bundle = Ceremony.objects.get(pk=ceremony.pk).bundle_pdf.name
+    storage = revoked.certificate_pdf.storage
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(admin_user).post(
+            reverse("ceremonies:revoke", args=[revoked.pk]), {"reason": "Erreur d'article"}
+        )
+
+    assert not storage.exists(old_certificate) and not storage.exists(old_bundle)
+    revoked.refresh_from_db()
+    assert not revoked.certificate_pdf
+    client = client_for(staff)
+    bundle = read(client.get(reverse("ceremonies:bundle", args=[ceremony.pk])).content)
+    assert len(bundle.pages) == 2 and kept.certificate_number in text_of(bundle.pages[1])
+    own = text_of(read(client.get(reverse("ceremonies:certificate", args=[revoked.pk])).content).pages[0])
+    assert "RÉVOQUÉE" in own
+    revoked.refresh_from_db()
+    assert not revoked.certificate_pdf  # a revoked certificate is never stored
+
+
+def test_the_stored_certificate_is_not_a_change_in_the_history(staff):
+    ceremony = held_ceremony(staff, ready_project())
+    handover = ceremony.handovers.get()
+    entries = handover.history.count()
+
+    documents.certificate_pdf(handover)
+
+    handover.refresh_from_db()
+    assert handover.certificate_pdf and handover.history.count() == entries
+
+
+def test_correcting_a_held_ceremony_in_the_admin_renders_its_documents_again(
+    staff, admin_user, client_for, django_capture_on_commit_callbacks,
+):
+    ceremony = planned_ceremony(staff, ready_project())
+    client_for(staff).post(reverse("ceremonies:hold", args=[ceremony.pk]))
+    ceremony.refresh_from_db()
+    old = ceremony.handovers.get().certificate_pdf.name
+    client = client_for(admin_user)
+    url = reverse("admin:ceremonies_ceremony_change", args=[ceremony.pk])
+    data = form_data(client.get(url).content.decode())
+    data["place"] = "Salle des fêtes de Témara"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ceremony.refresh_from_db()
+    assert not ceremony.bundle_pdf and not ceremony.handovers.get().certificate_pdf
+    assert not ceremony.handovers.get().certificate_pdf.storage.exists(old)
+    text = squeezed(text_of(read(documents.bundle_pdf(ceremony).content).pages[1]))
+    assert squeezed("Salle des fêtes de Témara") in text
+
+
+def form_data(html: str) -> dict:
+    """The values a browser would post back from the admin's change form, as it stands."""
+    from html.parser import HTMLParser
+
+    class Form(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.data, self.select, self.textarea = {}, None, None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            name = attrs.get("name")
+            if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
+                if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
+                    return
+                self.data[name] = attrs.get("value", "on")
+            elif tag == "select" and name:
+                self.select = name
+                self.data.setdefault(name, "")
+            elif tag == "option" and self.select and "selected" in attrs:
+                self.data[self.select] = attrs.get("value", "")
+            elif tag == "textarea" and name:
+                self.textarea = name
+                self.data[name] = ""
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self.select = None
+            elif tag == "textarea":
+                self.textarea = None
+
+        def handle_data(self, data):
+            if self.textarea:
+                self.data[self.textarea] += data
+
+    parser = Form()
+    parser.feed(html)
+    return {name: value for name, value in parser.data.items() if "__prefix__" not in name}
+
+
+def test_one_layout_is_cut_into_one_pdf_per_part():
+    from reintegration.common.pdf import concatenate, html_to_pdf_parts
+
+    html = ('<link rel="stylesheet" href="/static/css/pdf.css">'
+            '<section class="page" id="a">Alpha</section>'
+            '<section class="page" id="b">Bravo<div style="page-break-before: always">Charlie</div></section>'
+            '<section class="page" id="c">Delta</section>')
+
+    alpha, bravo, delta = html_to_pdf_parts(html, ["a", "b", "c"])
+
+    assert [len(read(part).pages) for part in (alpha, bravo, delta)] == [1, 2, 1]
+    assert "Charlie" in text_of(read(bravo).pages[1])
+    whole = read(concatenate([delta, alpha]))
+    assert [text_of(page).strip() for page in whole.pages] == ["Delta", "Alpha"]
+    with pytest.raises(ValueError):
+        # "a" no longer ends its page: "b" starts on the same one.
+        html_to_pdf_parts(html.replace('class="page" id="a"', 'id="a"'), ["a", "b"])

@@ -290,17 +290,135 @@ def add_more_data(temara, world, count=15):
 
 
 def test_query_count_does_not_grow_with_the_data(
-    client_for, staff, world, temara, django_assert_max_num_queries
+    client_for, staff, world, temara, django_assert_max_num_queries, settings
 ):
+    settings.DASHBOARD_CACHE_SECONDS = 0  # the queries of the computation, every time
     client = client_for(staff)
     client.get(URL)  # warm-up: session, permissions cache
     # Constant whatever the data: session (read, saved in a savepoint), user, groups and
-    # two permission reads (5 + 3); one query per figure (beneficiaries, projects,
-    # conventions, equipment, visits due, two trend series, outcomes overall and per
-    # convention, sector and prefecture: 11); the two filter menus (2).
-    with django_assert_max_num_queries(21):
+    # two permission reads (5 + 3); one query per figure (beneficiaries, projects, the
+    # conventions ranked and the three sums of those listed, equipment, visits due, two
+    # trend series, the outcomes grouped once and the names of their groups: 14); the
+    # two filter menus (2).
+    with django_assert_max_num_queries(24):
         client.get(URL)
     add_more_data(temara, world)
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(24):
         response = client.get(URL)
     assert response.context["figures"]["beneficiaries"]["total"] == 18
+
+
+# --- the national page lists the conventions closest to their envelope ---------------------
+
+def committed_conventions(prefecture, shares):
+    """One convention of 100,000 DH per share, with that percentage of it committed."""
+    conventions = []
+    for index, share in enumerate(shares):
+        convention = ConventionFactory(
+            reference=f"CONV-{share:03d}-{index}", prefecture=prefecture,
+            envelope=Decimal("100000.00"),
+        )
+        if share:
+            ProjectFactory(
+                beneficiary=BeneficiaryFactory(prefecture=prefecture), convention=convention,
+                status=Status.APPROVED, approved_amount=Decimal(share * 1000),
+            )
+        conventions.append(convention)
+    return conventions
+
+
+def test_national_page_lists_the_20_conventions_that_committed_most_of_their_envelope(
+    client_for, auditor, temara, rabat
+):
+    committed_conventions(temara, range(0, 66, 5))   # 0 %, 5 % … 65 %: 14 conventions
+    committed_conventions(rabat, range(2, 90, 10))   # 2 %, 12 % … 82 %: 9 conventions
+    response, figures = figures_for(client_for(auditor))
+    shown = figures["conventions"]
+    assert len(shown) == 20
+    assert figures["conventions_total"] == 23
+    assert [c.reference for c in shown[:3]] == ["CONV-082-8", "CONV-072-7", "CONV-065-13"]
+    assert {c.reference for c in shown}.isdisjoint({"CONV-000-0", "CONV-005-1", "CONV-002-0"})
+    assert shown[0].committed == Decimal("82000.00")
+    assert shown[0].remaining == Decimal("18000.00")
+    content = response.content.decode()
+    assert content.count('data-testid="convention-row"') == 20
+    assert "Budget des 20 conventions" in content and "sur 23" in content
+    assert f'href="{reverse("grants:convention_list")}" data-testid="all-conventions"' in content
+    charts = json.loads(content.split('type="application/json">')[1].split("</script>")[0])
+    assert len(charts["conventions"]["labels"]) == 20
+    # The outcomes per convention: the same twenty.
+    assert len(figures["outcomes"]["by_convention"]) <= 20
+
+
+def test_one_prefectures_page_lists_all_of_its_conventions(client_for, auditor, staff, temara):
+    committed_conventions(temara, range(0, 110, 5))  # 22 conventions
+    _response, figures = figures_for(client_for(staff))
+    assert len(figures["conventions"]) == figures["conventions_total"] == 22
+    assert figures["conventions"][0].reference == "CONV-105-21"
+    _response, figures = figures_for(client_for(auditor), {"prefecture": temara.pk})
+    assert len(figures["conventions"]) == 22
+
+
+# --- the figures kept in the cache ----------------------------------------------------------
+
+def test_a_staff_member_of_rabat_never_gets_temaras_cached_figures(
+    client_for, staff, outsider_staff, world, rabat
+):
+    _response, figures = figures_for(client_for(staff))
+    assert figures["beneficiaries"]["total"] == 3  # Témara's, now in the cache
+    _response, figures = figures_for(client_for(outsider_staff))
+    assert figures["beneficiaries"]["total"] == 2
+    assert [c.reference for c in figures["conventions"]] == ["CONV-R"]
+    # Same filters, same day: still Rabat's, even asking for Témara's prefecture.
+    response, figures = figures_for(client_for(outsider_staff), {"prefecture": world["first"].prefecture.pk})
+    assert response.context["form"].errors["prefecture"]
+    assert figures["beneficiaries"]["total"] == 2
+    # Given Témara too, the same person has another scope: both prefectures' figures.
+    outsider_staff.prefectures.add(world["first"].prefecture)
+    _response, figures = figures_for(client_for(outsider_staff))
+    assert figures["beneficiaries"]["total"] == 5
+
+
+def test_the_figures_come_from_the_cache_until_the_refresh_link_recomputes_them(
+    client_for, staff, world, temara, django_assert_max_num_queries
+):
+    client = client_for(staff)
+    response, figures = figures_for(client, {"since": "2020-01-01"})
+    assert figures["beneficiaries"]["total"] == 3
+    content = response.content.decode()
+    computed_at = timezone.localtime(response.context["computed_at"]).strftime("%H:%M")
+    assert f"Chiffres calculés à {computed_at}" in content
+    assert 'href="?since=2020-01-01&amp;refresh=1" data-testid="refresh"' in content
+
+    BeneficiaryFactory(prefecture=temara)
+    # Session, user, groups, two permission reads, the scope and the two filter menus:
+    # no figure is asked of the database.
+    with django_assert_max_num_queries(11):
+        _response, figures = figures_for(client, {"since": "2020-01-01"})
+    assert figures["beneficiaries"]["total"] == 3
+
+    response, figures = figures_for(client, {"since": "2020-01-01", "refresh": "1"})
+    assert figures["beneficiaries"]["total"] == 4
+    assert response.context["form"].is_valid()
+    _response, figures = figures_for(client, {"since": "2020-01-01"})
+    assert figures["beneficiaries"]["total"] == 4  # the recomputed figures, cached
+
+
+def test_cached_figures_are_labelled_in_the_language_of_each_page(client_for, staff, world):
+    client = client_for(staff)
+    figures_for(client)  # computed and cached on a French page
+    client.cookies["django_language"] = "ar"
+    response, figures = figures_for(client)
+    with translation.override("ar"):
+        assert dict(figures["beneficiaries"]["by_sex"]) == {str(MALE): 2, str(FEMALE): 1}
+    assert dict(figures["projects"]["by_sector"]) == {"مخبزة": 2, "خياطة": 2}
+    assert "الأرقام محسوبة" in response.content.decode()
+
+
+def test_no_cache_when_its_duration_is_zero(client_for, staff, world, temara, settings):
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    client = client_for(staff)
+    figures_for(client)
+    BeneficiaryFactory(prefecture=temara)
+    _response, figures = figures_for(client)
+    assert figures["beneficiaries"]["total"] == 4

@@ -4,21 +4,26 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grants import services
-from grants.models import Convention, EquipmentItem, Project, Review
+from grants.models import Convention, EquipmentItem, Project, PurchaseOrder, Review
+from grants.views import ConventionDetailView
 from reintegration.audit.models import AccessLog
 
 from .factories import (
     RABAT,
     BeneficiaryFactory,
     ConventionFactory,
+    DisbursementFactory,
     EquipmentItemFactory,
     KitItemFactory,
+    ProjectFactory,
+    PurchaseOrderFactory,
     SectorFactory,
     prefecture,
 )
@@ -203,6 +208,9 @@ def test_the_project_page_shows_its_whole_history(client_for, staff, officer):
     assert "Avis favorable du comité." in text
     assert "Retourné pour correction" in text
     assert "PV-12/2024" in text
+    # Decisions read as what happened, not as the buttons that took them.
+    assert "<strong>Approuvé</strong>" in text
+    assert "<strong>Approuver</strong>" not in text
     assert "20\u00a0000,00\u00a0DH" in text
     assert AccessLog.objects.filter(user=staff, object_id=str(project.public_id)).exists()
 
@@ -221,6 +229,24 @@ def test_a_price_far_from_the_kit_reference_is_flagged(client_for, officer, staf
     assert "+50\u00a0% au-dessus de la référence" in text
     assert 'data-price-flag="below"' in text
     assert "-38\u00a0% en dessous de la référence" in text
+
+
+def test_the_kit_reference_is_found_whatever_the_case_and_spaces_of_the_designation(
+    client_for, staff
+):
+    sector = SectorFactory()
+    KitItemFactory(sector=sector, designation="Four à sole", reference_price=Decimal("20000"))
+    KitItemFactory(sector=sector, designation="four à sole ", reference_price=Decimal("30000"))
+    KitItemFactory(sector=SectorFactory(name_fr="Couture"), designation="Four à sole",
+                   reference_price=Decimal("1000"))  # another sector's kit
+    project = ready_project(sector=sector)
+    EquipmentItemFactory(project=project, designation="  FOUR à SOLE", unit_price=Decimal("45000"))
+
+    text = page(client_for(staff).get(project.get_absolute_url()))
+
+    # The sector's last kit line of that designation is the reference.
+    assert "30\u00a0000,00" in text
+    assert "+50\u00a0% au-dessus de la référence" in text
 
 
 def test_the_feasibility_study_is_downloaded_and_logged(client_for, auditor):
@@ -437,6 +463,72 @@ def test_the_convention_page_derives_its_figures_from_the_projects(client_for, s
     assert 'value="24"' in text  # the consumption bar
 
 
+def funded(convention, amount, status=Status.ACTIVE, reference=None):
+    """A project of `convention` with `amount` approved, made by the factories."""
+    extra = {"reference": reference} if reference else {}
+    return ProjectFactory(
+        beneficiary=BeneficiaryFactory(prefecture=convention.prefecture), convention=convention,
+        status=status, approved_amount=Decimal(amount), **extra,
+    )
+
+
+def test_the_conventions_list_shows_each_convention_s_own_commitments(client_for, auditor):
+    first = ConventionFactory(envelope=Decimal("500000.00"))
+    second = ConventionFactory(envelope=Decimal("300000.00"))
+    ConventionFactory(envelope=Decimal("70000.00"))  # nothing committed yet
+    funded(first, "120000.00")
+    funded(first, "30000.00", status=Status.ABANDONED)  # stays committed
+    funded(first, "99000.00", status=Status.REJECTED)  # never committed
+    funded(second, "45000.00")
+
+    text = page(client_for(auditor).get(reverse("grants:convention_list")))
+
+    rows = {row.split("</td>")[0]: row for row in text.split('<td class="font-monospace">')[1:]}
+    first_row = next(row for key, row in rows.items() if first.reference in key)
+    second_row = next(row for key, row in rows.items() if second.reference in key)
+    assert "150\u00a0000,00" in first_row and "350\u00a0000,00" in first_row
+    assert "45\u00a0000,00" in second_row and "255\u00a0000,00" in second_row
+    assert "70\u00a0000,00" in text and "0,00" in text
+
+
+def test_the_conventions_export_holds_the_disbursed_figure(client_for, auditor):
+    convention = ConventionFactory(envelope=Decimal("500000.00"))
+    project = funded(convention, "120000.00")
+    DisbursementFactory(project=project, amount=Decimal("5000.00"))
+    order = PurchaseOrderFactory(convention=convention, status=PurchaseOrder.Status.INVOICED)
+    EquipmentItemFactory(project=project, purchase_order=order, quantity=2, unit_price=Decimal("7500.00"))
+    EquipmentItemFactory(project=project, unit_price=Decimal("9999.00"))  # not invoiced
+
+    response = client_for(auditor).get(reverse("grants:convention_list") + "?export=csv")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+
+    row = next(line for line in text.splitlines() if convention.reference in line)
+    envelope, committed, disbursed, remaining = (
+        Decimal(cell.replace(",", ".")) for cell in row.split(";")[-4:]
+    )
+    assert (envelope, committed, remaining) == (500000, 120000, 380000)
+    assert disbursed == 20000  # 5,000 paid + 15,000 of equipment invoiced
+
+
+def test_the_convention_page_lists_its_projects_page_by_page_with_whole_figures(
+    client_for, auditor, monkeypatch
+):
+    monkeypatch.setattr(ConventionDetailView, "projects_per_page", 2)
+    convention = ConventionFactory(envelope=Decimal("500000.00"))
+    for number, amount in enumerate(["10000.00", "20000.00", "30000.00"]):
+        funded(convention, amount, reference=f"PRJ-TEST-{number}")
+    client = client_for(auditor)
+
+    first = page(client.get(convention.get_absolute_url()))
+    second = page(client.get(convention.get_absolute_url() + "?page=2"))
+
+    assert "3 projets financés" in first and "3 projets financés" in second
+    assert "PRJ-TEST-0" in first and "PRJ-TEST-1" in first and "PRJ-TEST-2" not in first
+    assert "PRJ-TEST-2" in second and "PRJ-TEST-0" not in second
+    for text in (first, second):  # committed and remaining: the whole convention's
+        assert "60\u00a0000,00\u00a0DH" in text and "440\u00a0000,00\u00a0DH" in text
+
+
 def test_only_an_admin_creates_or_edits_a_convention(client_for, admin_user, staff, officer, temara):
     partner = ConventionFactory().partner
     data = {
@@ -518,6 +610,8 @@ def many_projects(staff, officer, convention, count):
 
 
 def queries_for(client, url) -> int:
+    # The filter forms' options not yet cached: the most queries a page makes.
+    cache.clear()
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)

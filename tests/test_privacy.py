@@ -15,6 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from beneficiaries.models import Beneficiary, BeneficiaryDocument
+from ceremonies import documents
 from reintegration.audit.models import AccessLog
 from reintegration.security.privacy import ANONYMISED
 
@@ -27,6 +28,8 @@ from .factories import (
     FollowUpVisitFactory,
     ProjectFactory,
 )
+from .test_ceremonies import held_ceremony, ready_project
+from .test_ceremonies_pdf import read, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +148,27 @@ def test_files_closed_beyond_the_retention_period_are_anonymised(person):
     assert not document.file.storage.exists(stored)
     visit = person.projects.get().visits.get()
     assert visit.notes == ""
+
+
+def test_anonymisation_drops_the_stored_certificates_that_print_the_name(
+    staff, django_capture_on_commit_callbacks
+):
+    project = ready_project(first_name="Youssef", last_name="Bennani", cin="AB123456")
+    ceremony = held_ceremony(staff, project)
+    handover = ceremony.handovers.get()
+    documents.issue_documents(ceremony)
+    handover.refresh_from_db()
+    stored = handover.certificate_pdf.name
+    assert stored and handover.certificate_pdf.storage.exists(stored)
+    close_long_ago(project.beneficiary)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run()
+
+    handover.refresh_from_db()
+    assert not handover.certificate_pdf and not handover.certificate_pdf.storage.exists(stored)
+    page = text_of(read(documents.certificate_pdf(handover).content).pages[0])
+    assert ANONYMISED in page and "Bennani" not in page and "AB123456" not in page
 
 
 def test_anonymisation_keeps_the_figures_reports_need(person):

@@ -34,10 +34,10 @@ def test_po_file_has_no_untranslated_or_fuzzy_entry(po_path):
 def test_po_file_is_compiled_and_up_to_date(po_path):
     mo_path = po_path.with_suffix(".mo")
     assert mo_path.exists()
-    compiled = {e.msgid: e.msgstr for e in polib.mofile(str(mo_path))}
+    compiled = {(e.msgctxt, e.msgid): e.msgstr for e in polib.mofile(str(mo_path))}
     for entry in polib.pofile(str(po_path)).translated_entries():
         if not entry.msgid_plural:
-            assert compiled.get(entry.msgid) == entry.msgstr, entry.msgid
+            assert compiled.get((entry.msgctxt, entry.msgid)) == entry.msgstr, entry.msgid
 
 
 TAG = re.compile(r"{%.*?%}|{{.*?}}|{#.*?#}", re.DOTALL)
@@ -71,3 +71,16 @@ def test_the_check_finds_text_outside_tags():
     assert untranslated_text('<p>Bonjour {% translate "x" %}</p><a title="Voir">') == [
         "Voir", "Bonjour",
     ]
+
+
+def test_one_english_word_takes_the_gender_of_what_it_describes_in_french():
+    """All apps share one catalogue at run time: a context keeps "Prévue" (ceremony) and
+    "Prévu" (equipment line) apart."""
+    from django.utils import translation
+
+    from ceremonies.models import Ceremony
+    from grants.models import EquipmentItem
+
+    with translation.override("fr"):
+        assert str(Ceremony.Status.PLANNED.label) == "Prévue"
+        assert str(EquipmentItem.Status.PLANNED.label) == "Prévu"

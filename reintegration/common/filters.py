@@ -1,8 +1,15 @@
-"""django-filter's sorting, with its choices translated when a page is shown."""
+"""The lists' filter sets: fast select boxes with cached options, sorting translated when a page is shown."""
 
 import django_filters
+from django import forms
+from django.core.cache import cache
 from django.forms.utils import pretty_name
 from django.utils.functional import lazy
+from django.utils.translation import get_language
+
+from reintegration.accounts.scope import is_national
+
+from .widgets import InlineSelect
 
 
 def _descending(template, label) -> str:
@@ -24,3 +31,58 @@ class OrderingFilter(django_filters.OrderingFilter):
             for param, label in ascending
         ]
         return [choice for pair in zip(ascending, descending, strict=True) for choice in pair]
+
+
+class ListFilterSet(django_filters.FilterSet):
+    """Base of the lists' filter sets. Rendering the filter form was half of a list's
+    time (bench/README.md), so:
+
+    - each single-choice filter without a widget of its own renders as `InlineSelect`
+      (the same HTML as Django's select, several times faster);
+    - the options of the filters named in `cached_options` (prefectures, establishments,
+      conventions: up to 300 rows read and turned into models on every page, 10–50 ms)
+      are kept in the cache for `cache_timeout` seconds, per language and user scope;
+    - a template may take each select box as rendered from the cache too
+      (`{{ field|as_cached_crispy_field }}`, reintegration/common/templatetags/lists.py):
+      the form carries the cache's prefix (`field_cache_prefix`) for it.
+
+    An option added meanwhile appears that much later; the choice a user submits is
+    still checked against the database, and a field with errors is never cached."""
+
+    cached_options: tuple[str, ...] = ()
+    cache_timeout = 60
+
+    def get_form_class(self):
+        for filter_ in self.filters.values():
+            if getattr(filter_.field_class, "widget", None) is forms.Select:
+                filter_.extra.setdefault("widget", InlineSelect)
+        return super().get_form_class()
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            for name in self.cached_options:
+                field = form.fields[name]
+                field.widget.choices = cache.get_or_set(
+                    f"{self._cache_prefix()}:options:{name}",
+                    lambda field=field: _plain_choices(field),
+                    self.cache_timeout,
+                )
+            form.field_cache_prefix = self._cache_prefix()
+            form.field_cache_timeout = self.cache_timeout
+        return self._form
+
+    def _cache_prefix(self) -> str:
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated:
+            scope = "anonymous"
+        else:
+            scope = "national" if is_national(user) else f"user-{user.pk}"
+        kind = type(self)
+        return f"list-filters:{kind.__module__}.{kind.__qualname__}:{get_language()}:{scope}"
+
+
+def _plain_choices(field) -> list[tuple[str, str]]:
+    # Strings only: a cached queryset or lazy label would be read again in another language.
+    return [(str(value), str(label)) for value, label in field.choices]

@@ -3,14 +3,22 @@
 Each figure is one aggregate query (values().annotate() or conditional aggregation), so
 the number of queries is the same for ten rows or a million; nothing loops over rows in
 Python, only over the few groups the database returns (statuses, sectors, months).
+
+Two steps: `compute_figures` asks the database and returns plain values that do not
+depend on the page's language (codes, ids, names in every script), which
+`cached_figures` keeps in Django's cache for `DASHBOARD_CACHE_SECONDS`;
+`present` turns them into the labelled, sorted figures of the page's language.
 """
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
-    Avg,
     Count,
     DecimalField,
     Exists,
@@ -18,28 +26,38 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
-from django.db.models.functions import ExtractMonth, ExtractYear, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import Beneficiary
-from grants.models import Convention, EquipmentItem, FollowUpVisit, Project, ProjectEvent
+from grants.models import (
+    MILESTONES,
+    WINDOW_AFTER,
+    Convention,
+    EquipmentItem,
+    FollowUpVisit,
+    Project,
+    ProjectEvent,
+    Sector,
+    attach_budget_figures,
+)
+from reintegration.accounts.scope import is_national
 from reintegration.territories.models import Prefecture
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
-# A business's state at 6, 12 and 24 months after its launch is read from the visits
-# made between two months before and three months after each milestone.
-MILESTONES = (6, 12, 24)
-WINDOW_BEFORE, WINDOW_AFTER = 2, 3
 # "Visits due": overdue, or due within this many days.
 DUE_SOON_DAYS = 30
 TREND_MONTHS = 12
+# A national page lists the conventions that committed the largest share of their
+# envelope, this many (300 rows and chart bars were unreadable, and slow to draw); a
+# prefecture's page, or a user's own prefectures, list all of theirs.
+CONVENTIONS_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -96,10 +114,16 @@ def beneficiary_counts(user, filters: Filters) -> dict:
     for row in rows:
         by_status[row["status"]] += row["n"]
         by_sex[row["sex"]] += row["n"]
+    return {"by_status": by_status, "by_sex": by_sex}
+
+
+def _label_beneficiaries(counts: dict) -> dict:
     return {
-        "total": sum(by_status.values()),
-        "by_status": [(str(Beneficiary.Status(key).label), n) for key, n in by_status.items()],
-        "by_sex": [(str(Beneficiary.Sex(key).label), n) for key, n in by_sex.items()],
+        "total": sum(counts["by_status"].values()),
+        "by_status": [
+            (str(Beneficiary.Status(key).label), n) for key, n in counts["by_status"].items()
+        ],
+        "by_sex": [(str(Beneficiary.Sex(key).label), n) for key, n in counts["by_sex"].items()],
     }
 
 
@@ -113,24 +137,51 @@ def project_counts(user, filters: Filters) -> dict:
     by_sector: dict[int, list] = {}
     for row in rows:
         by_status[row["status"]] += row["n"]
-        name = localised(row["sector__name_fr"], row["sector__name_ar"], row["sector__name_en"])
-        by_sector.setdefault(row["sector_id"], [name, 0])[1] += row["n"]
+        names = (row["sector__name_fr"], row["sector__name_ar"], row["sector__name_en"])
+        by_sector.setdefault(row["sector_id"], [names, 0])[1] += row["n"]
+    return {"by_status": by_status, "by_sector": list(by_sector.values())}
+
+
+def _label_projects(counts: dict) -> dict:
+    by_sector = [(localised(*names), n) for names, n in counts["by_sector"]]
     return {
-        "total": sum(by_status.values()),
-        "by_status": [(str(Project.Status(key).label), n) for key, n in by_status.items()],
-        "by_sector": sorted((tuple(v) for v in by_sector.values()), key=lambda v: (-v[1], v[0])),
+        "total": sum(counts["by_status"].values()),
+        "by_status": [
+            (str(Project.Status(key).label), n) for key, n in counts["by_status"].items()
+        ],
+        "by_sector": sorted(by_sector, key=lambda v: (-v[1], v[0])),
     }
 
 
 # --- money ----------------------------------------------------------------------------
 
-def convention_budgets(user, filters: Filters) -> list[Convention]:
-    conventions = Convention.objects.visible_to(user).with_budget_figures()
+def _share_committed(convention: Convention) -> Decimal:
+    if convention.envelope:
+        return convention.committed / convention.envelope
+    return Decimal(1) if convention.committed else ZERO
+
+
+def convention_budgets(user, filters: Filters) -> dict:
+    """The conventions in scope, those that committed the largest share of their envelope
+    first: all of them for a prefecture or a user of a few prefectures, the first
+    `CONVENTIONS_SHOWN` of a national page (`total` says how many there are).
+
+    The ranking reads each convention's committed sum from an index; the cash paid and
+    the equipment invoiced are summed for the listed conventions only, one grouped query
+    per sum (the correlated sums of `with_budget_figures()` took 4 s over the 300)."""
+    conventions = Convention.objects.visible_to(user)
     if filters.prefecture:
         conventions = conventions.filter(prefecture=filters.prefecture)
     if filters.convention:
         conventions = conventions.filter(pk=filters.convention.pk)
-    return list(conventions.only("reference", "title", "envelope", "starts_on"))
+    ranked = sorted(
+        conventions.with_committed().only("reference", "title", "envelope", "starts_on"),
+        key=lambda convention: (-_share_committed(convention), convention.reference),
+    )
+    national = is_national(user) and not filters.prefecture and not filters.convention
+    shown = ranked[:CONVENTIONS_SHOWN] if national else ranked
+    attach_budget_figures(shown)
+    return {"shown": shown, "total": len(ranked)}
 
 
 def equipment_handed_over(user, filters: Filters) -> dict:
@@ -141,12 +192,20 @@ def equipment_handed_over(user, filters: Filters) -> dict:
         items = items.filter(project__prefecture=filters.prefecture)
     if filters.convention:
         items = items.filter(project__convention=filters.convention)
-    figures = items.aggregate(
-        value=Sum(F("quantity") * F("unit_price"), output_field=MONEY),
-        lines=Count("pk"),
-        projects=Count("project", distinct=True),
+    # Summed per project, then over the projects: the lines come in project order from the
+    # index `equipment_status_project` (no table read, no sort), where COUNT(DISTINCT)
+    # sorted 260,000 lines. COUNT(*), not COUNT(id): the id is not in that index.
+    per_project = items.order_by().values("project").annotate(
+        project_value=Sum(F("quantity") * F("unit_price"), output_field=MONEY),
+        project_lines=Count("*"),
+    )
+    figures = per_project.aggregate(
+        value=Sum("project_value", output_field=MONEY),
+        lines=Sum("project_lines"),
+        projects=Count("*"),
     )
     figures["value"] = figures["value"] or ZERO
+    figures["lines"] = figures["lines"] or 0
     return figures
 
 
@@ -196,14 +255,18 @@ def monthly_trend(user, filters: Filters, today: datetime.date) -> dict:
     last = min(filters.until or today, today)
     first = min(filters.since or _first_of_month_before(last, TREND_MONTHS - 1), last)
     projects = scoped_projects(user, filters)
+    # The local days as a range of instants: a range on the column itself can use its
+    # index, where `__date` converts every row's timestamp first.
+    start = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
+    end = timezone.make_aware(
+        datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min)
+    )
     submitted = _per_month(
-        projects.filter(submitted_at__date__gte=first, submitted_at__date__lte=last),
-        "submitted_at",
+        projects.filter(submitted_at__gte=start, submitted_at__lt=end), "submitted_at"
     )
     approved = _per_month(
         ProjectEvent.objects.filter(
-            project__in=projects, to_status=Project.Status.APPROVED,
-            at__date__gte=first, at__date__lte=last,
+            project__in=projects, to_status=Project.Status.APPROVED, at__gte=start, at__lt=end,
         ),
         "at",
     )
@@ -217,48 +280,33 @@ def monthly_trend(user, filters: Filters, today: datetime.date) -> dict:
 
 # --- outcomes -------------------------------------------------------------------------
 
-def _months_after_launch():
-    """Calendar months from the project's launch to the visit."""
-    return (
-        (ExtractYear("visited_on") - ExtractYear("project__launched_on")) * 12
-        + ExtractMonth("visited_on") - ExtractMonth("project__launched_on")
-    )
-
-
-STOPPED = Q(activity_status=FollowUpVisit.ActivityStatus.STOPPED) | Q(activity_closed=True)
-
-
-def outcome_aggregates() -> dict:
-    """Aggregates over launched projects, each read from its visits by subqueries.
+def outcome_sums() -> dict:
+    """Sums over launched projects of each one's stored `ProjectOutcome`, which add up
+    from a group to its parts (the average revenue is `revenue` over `reporting`).
 
     For each milestone M: a business is *observed* if a visit around M reports on it or
     an earlier visit reported it stopped; *still running* if observed and no visit up
     to M reported it stopped (an "active" or "struggling" business still runs).
     Revenue and jobs come from each project's latest visit that reports them.
+    `grants.services.refresh_outcomes` keeps these facts, from the visits, at each write;
+    a project without a made visit has no outcome row (the join leaves NULLs, counted
+    nowhere).
     """
-    visits = FollowUpVisit.objects.filter(
-        project=OuterRef("pk"), visited_on__isnull=False
-    ).annotate(months=_months_after_launch())
-    latest = visits.order_by("-visited_on", "-pk")
-    aggregates = {
+    sums = {
         "launched": Count("pk"),
-        "average_revenue": Avg(
-            Subquery(latest.filter(monthly_revenue__isnull=False).values("monthly_revenue")[:1],
-                     output_field=MONEY),
-            output_field=MONEY,
-        ),
-        "jobs": Sum(Subquery(latest.values("jobs_created")[:1])),
-        "reincarcerations": Count("pk", filter=Q(Exists(visits.filter(reincarcerated=True)))),
+        "revenue": Sum("outcome__revenue", output_field=MONEY),
+        "reporting": Count("outcome__revenue"),
+        "jobs": Sum("outcome__jobs"),
+        "reincarcerations": Count("pk", filter=Q(outcome__reincarcerated=True)),
     }
     for milestone in MILESTONES:
-        window_end = milestone + WINDOW_AFTER
-        seen = Exists(visits.filter(
-            months__gte=milestone - WINDOW_BEFORE, months__lte=window_end
-        ))
-        stopped = Exists(visits.filter(STOPPED, months__lte=window_end))
-        aggregates[f"observed_{milestone}"] = Count("pk", filter=Q(seen) | Q(stopped))
-        aggregates[f"stopped_{milestone}"] = Count("pk", filter=Q(stopped))
-    return aggregates
+        sums[f"observed_{milestone}"] = Count(
+            "pk", filter=Q(**{f"outcome__observed_{milestone}": True})
+        )
+        sums[f"stopped_{milestone}"] = Count(
+            "pk", filter=Q(outcome__stopped_after_months__lte=milestone + WINDOW_AFTER)
+        )
+    return sums
 
 
 @dataclass
@@ -292,48 +340,97 @@ def _outcome(label: str, row: dict) -> Outcome:
     )
 
 
-def outcomes(user, filters: Filters) -> dict:
-    """Overall, per convention, per sector and per prefecture: four queries."""
+_OUTCOME_SUMS = tuple(outcome_sums())
+
+
+def _add_up(rows) -> dict:
+    """The sums of `outcome_sums()` over several groups, and their average revenue."""
+    total = dict.fromkeys(_OUTCOME_SUMS, 0)
+    for row in rows:
+        for key in _OUTCOME_SUMS:
+            total[key] += row[key] or 0
+    total["average_revenue"] = total["revenue"] / total["reporting"] if total["reporting"] else None
+    return total
+
+
+def _group_by(rows: list[dict], key: str) -> dict:
+    groups: dict = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    return {pk: _add_up(group) for pk, group in groups.items()}
+
+
+def outcome_groups(user, filters: Filters) -> dict:
+    """The outcome sums overall and per convention, sector and prefecture (by id), added
+    up here from one query grouped by (convention, sector, prefecture): a few thousand
+    rows nationally, grouped on their ids alone (the names made the grouping a third
+    slower); the names come from three small look-ups, in every script."""
     launched = _period(
         scoped_projects(user, filters).filter(launched_on__isnull=False), "launched_on", filters
-    ).order_by()
-    aggregates = outcome_aggregates()
-    overall = _outcome(str(_("Whole selection")), launched.aggregate(**aggregates))
+    )
+    rows = list(launched.order_by().values(
+        "convention_id", "sector_id", "prefecture_id"
+    ).annotate(**outcome_sums()))
+    groups = {
+        "overall": _add_up(rows),
+        "by_convention": _group_by(rows, "convention_id"),
+        "by_sector": _group_by(rows, "sector_id"),
+        "by_prefecture": _group_by(rows, "prefecture_id"),
+    }
+    groups["names"] = {
+        "convention": dict(Convention.objects.filter(
+            pk__in=[pk for pk in groups["by_convention"] if pk is not None]
+        ).values_list("pk", "reference")),
+        "sector": {
+            pk: names for pk, *names in Sector.objects.filter(
+                pk__in=list(groups["by_sector"])
+            ).values_list("pk", "name_fr", "name_ar", "name_en")
+        },
+        "prefecture": {
+            pk: names for pk, *names in Prefecture.objects.filter(
+                pk__in=list(groups["by_prefecture"])
+            ).values_list("pk", "name_fr", "name_ar")
+        },
+    }
+    return groups
 
+
+def label_outcomes(groups: dict, conventions: set | None = None) -> dict:
+    """`outcome_groups` as `Outcome`s labelled in the page's language and sorted; only
+    the conventions in `conventions` (ids) if given."""
+    names = groups["names"]
+    no_convention = str(_("No convention"))
     by_convention = [
-        _outcome(row["convention__reference"] or str(_("No convention")), row)
-        for row in launched.values("convention_id", "convention__reference")
-        .annotate(**aggregates).order_by("convention__reference")
+        _outcome(names["convention"].get(pk) or no_convention, sums)
+        for pk, sums in groups["by_convention"].items()
+        if conventions is None or pk in conventions
     ]
-    by_sector = sorted(
-        (
-            _outcome(localised(row["sector__name_fr"], row["sector__name_ar"],
-                               row["sector__name_en"]), row)
-            for row in launched.values(
-                "sector_id", "sector__name_fr", "sector__name_ar", "sector__name_en"
-            ).annotate(**aggregates)
-        ),
-        key=lambda outcome: outcome.label,
-    )
-    by_prefecture = sorted(
-        (
-            _outcome(localised(row["prefecture__name_fr"], row["prefecture__name_ar"]), row)
-            for row in launched.values(
-                "prefecture_id", "prefecture__name_fr", "prefecture__name_ar"
-            ).annotate(**aggregates)
-        ),
-        key=lambda outcome: outcome.label,
-    )
     return {
-        "overall": overall,
-        "by_convention": by_convention,
-        "by_sector": by_sector,
-        "by_prefecture": by_prefecture,
+        "overall": _outcome(str(_("Whole selection")), groups["overall"]),
+        "by_convention": sorted(
+            by_convention, key=lambda outcome: (outcome.label == no_convention, outcome.label)
+        ),
+        "by_sector": sorted((
+            _outcome(localised(*names["sector"][pk]), sums)
+            for pk, sums in groups["by_sector"].items()
+        ), key=attrgetter("label")),
+        "by_prefecture": sorted((
+            _outcome(localised(*names["prefecture"][pk]), sums)
+            for pk, sums in groups["by_prefecture"].items()
+        ), key=attrgetter("label")),
     }
 
 
-def dashboard_figures(user, filters: Filters, today: datetime.date | None = None) -> dict:
-    today = today or timezone.localdate()
+def outcomes(user, filters: Filters) -> dict:
+    """Overall, per convention, per sector and per prefecture, in the page's language."""
+    return label_outcomes(outcome_groups(user, filters))
+
+
+# --- the whole page -------------------------------------------------------------------
+
+def compute_figures(user, filters: Filters, today: datetime.date) -> dict:
+    """Every figure of the dashboard in plain values, whatever the page's language: what
+    the cache keeps (`present` labels them)."""
     return {
         "beneficiaries": beneficiary_counts(user, filters),
         "projects": project_counts(user, filters),
@@ -341,5 +438,75 @@ def dashboard_figures(user, filters: Filters, today: datetime.date | None = None
         "equipment": equipment_handed_over(user, filters),
         "visits": visits_due(user, filters, today),
         "trend": monthly_trend(user, filters, today),
-        "outcomes": outcomes(user, filters),
+        "outcomes": outcome_groups(user, filters),
     }
+
+
+def present(computed: dict) -> dict:
+    """The figures of `compute_figures`, labelled and sorted in the page's language.
+
+    When the conventions' list is cut to the first `CONVENTIONS_SHOWN`, so is the table
+    of outcomes per convention: the same conventions."""
+    conventions = computed["conventions"]
+    cut = len(conventions["shown"]) < conventions["total"]
+    return {
+        "beneficiaries": _label_beneficiaries(computed["beneficiaries"]),
+        "projects": _label_projects(computed["projects"]),
+        "conventions": conventions["shown"],
+        "conventions_total": conventions["total"],
+        "equipment": computed["equipment"],
+        "visits": computed["visits"],
+        "trend": computed["trend"],
+        "outcomes": label_outcomes(
+            computed["outcomes"],
+            {convention.pk for convention in conventions["shown"]} if cut else None,
+        ),
+    }
+
+
+# --- the cache ------------------------------------------------------------------------
+
+# Part of every key: change it when `compute_figures` returns something of another shape,
+# so that a shared cache (Redis, memcached) never hands the new code an old entry.
+CACHE_VERSION = 1
+
+
+def scope_key(user) -> str:
+    """What the figures depend on of the user (see `scope_filter`): national, or their
+    role and the exact set of their prefectures. Two users with the same answer see the
+    same figures; any other difference gives another key."""
+    if is_national(user):
+        return "national"
+    prefectures = sorted(user.prefectures.values_list("pk", flat=True))
+    return f"{user.role}:{','.join(map(str, prefectures))}"
+
+
+def cache_key(user, filters: Filters, today: datetime.date) -> str:
+    parts = (
+        CACHE_VERSION,
+        scope_key(user),
+        filters.prefecture.pk if filters.prefecture else None,
+        filters.convention.pk if filters.convention else None,
+        filters.since.isoformat() if filters.since else None,
+        filters.until.isoformat() if filters.until else None,
+        today.isoformat(),
+    )
+    return "dashboard:figures:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def cached_figures(
+    user, filters: Filters, *, refresh: bool = False
+) -> tuple[dict, datetime.datetime]:
+    """`compute_figures` for this user's scope, filters and day, and when it was computed:
+    from the cache when computed less than `DASHBOARD_CACHE_SECONDS` ago (0: never
+    cached), computed again when `refresh` is asked for."""
+    today = timezone.localdate()
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if seconds <= 0:
+        return compute_figures(user, filters, today), timezone.now()
+    key = cache_key(user, filters, today)
+    entry = None if refresh else cache.get(key)
+    if entry is None:
+        entry = (compute_figures(user, filters, today), timezone.now())
+        cache.set(key, entry, seconds)
+    return entry

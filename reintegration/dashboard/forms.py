@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grants.models import Convention
 from reintegration.accounts.scope import is_national
+from reintegration.common.widgets import InlineSelect
 from reintegration.territories.models import Prefecture
 
 from .figures import Filters
@@ -11,13 +12,15 @@ from .figures import Filters
 class DashboardFilterForm(forms.Form):
     """Prefecture (within the user's scope), convention (visible to the user), period."""
 
+    # InlineSelect writes its options itself: nationally 75 prefectures and 300
+    # conventions, which Django's Select renders through one template include each.
     prefecture = forms.ModelChoiceField(
         queryset=Prefecture.objects.none(), required=False, label=_("Prefecture or province"),
-        empty_label=_("All my prefectures"),
+        empty_label=_("All my prefectures"), widget=InlineSelect,
     )
     convention = forms.ModelChoiceField(
         queryset=Convention.objects.none(), required=False, label=_("Convention"),
-        empty_label=_("All conventions"),
+        empty_label=_("All conventions"), widget=InlineSelect,
     )
     since = forms.DateField(
         required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}),

@@ -16,7 +16,7 @@ from reintegration.audit.models import AccessLog, log_access
 from reintegration.common.exports import XLSX_CONTENT_TYPE
 from reintegration.common.pdf import pdf_response
 
-from .figures import MILESTONES, dashboard_figures
+from .figures import MILESTONES, cached_figures, present
 from .forms import DashboardFilterForm
 
 
@@ -84,14 +84,20 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        form = DashboardFilterForm(self.request.GET or None, user=user)
+        query = self.request.GET.copy()
+        refresh = query.pop("refresh", None) is not None
+        form = DashboardFilterForm(query or None, user=user)
         filters = form.filters()
-        figures = dashboard_figures(user, filters)
+        computed, computed_at = cached_figures(user, filters, refresh=refresh)
+        figures = present(computed)
+        query["refresh"] = "1"
         return super().get_context_data(
             **kwargs,
             form=form,
             filters=filters,
             figures=figures,
+            computed_at=computed_at,
+            refresh_query=query.urlencode(),
             charts=chart_data(figures),
             milestones=MILESTONES,
             overall_outcomes=[figures["outcomes"]["overall"]],

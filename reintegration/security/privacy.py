@@ -19,6 +19,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from beneficiaries.models import Beneficiary, BeneficiaryDocument
+from ceremonies.documents import forget_stored_documents
 
 ANONYMISED = "ANONYMISÉ"
 
@@ -156,6 +157,9 @@ def _forget_project_details(beneficiary: Beneficiary) -> None:
                 visit.notes = ""
             visit.save()
         for handover in project.handovers.all() if hasattr(project, "handovers") else []:
+            # The stored certificate and bundle print the name: rendered again, anonymised,
+            # should anyone download them.
+            forget_stored_documents(handover.ceremony)
             if handover.signed_copy:
                 _delete_file(handover.signed_copy)
                 handover.signed_copy = ""
