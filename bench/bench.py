@@ -449,16 +449,20 @@ def bench_load(path: str | None, username: str, seconds: int, connections: int) 
     try:
         cookie = session_cookie(username)
         request = urllib.request.Request(url, headers={"Cookie": cookie})
-        for _ in range(60):
+        # Workers take seconds to boot on a busy machine: wait up to a minute.
+        deadline = time.monotonic() + 60
+        while True:
             try:
                 with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
                     if response.status == 200 and response.url == url:
                         break
                     raise SystemExit(f"gunicorn answered {response.status} at {response.url}")
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not answer within 60 s") from None
                 time.sleep(0.5)
-        else:
-            raise RuntimeError("gunicorn did not answer within 30 s")
+        # One request per connection first, so wrk measures warm workers.
+        run_threads(url, cookie, 2, connections)
         rps, errors, detail = (run_wrk if shutil.which("wrk") else run_threads)(
             url, cookie, seconds, connections)
     except Exception as exc:

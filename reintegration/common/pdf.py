@@ -11,7 +11,6 @@ and put back together without WeasyPrint (`concatenate`).
 
 import io
 import mimetypes
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,6 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import translation
 from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 PDF_BASE_URL = "file:///reinsertion-pdf/"
@@ -52,19 +50,6 @@ class StaticFilesFetcher(URLFetcher):
 
 _FETCHER = StaticFilesFetcher()
 
-# WeasyPrint builds a new font configuration for each document unless given one: it then
-# reloads the system fonts and our @font-face files (2.6 MB of TrueType) and reshapes
-# from cold caches, about 0.15 s per PDF. One configuration per thread (Pango's font
-# maps are not shared between threads) keeps them loaded for every later PDF.
-_FONTS = threading.local()
-
-
-def _font_config() -> FontConfiguration:
-    if getattr(_FONTS, "config", None) is None:
-        _FONTS.config = FontConfiguration()
-    return _FONTS.config
-
-
 @dataclass(frozen=True)
 class PdfDocument:
     filename: str
@@ -82,7 +67,7 @@ def _html(html: str) -> HTML:
 
 
 def html_to_pdf(html: str) -> bytes:
-    return _html(html).write_pdf(font_config=_font_config())
+    return _html(html).write_pdf()
 
 
 def html_to_pdf_parts(html: str, part_ids: Sequence[str]) -> list[bytes]:
@@ -90,8 +75,7 @@ def html_to_pdf_parts(html: str, part_ids: Sequence[str]) -> list[bytes]:
     the one where the element `id=part_ids[i]` starts to the page before the next part's.
     Laying out N parts together costs less than N documents (one stylesheet, one set of
     fonts), and each part keeps only the glyphs it prints."""
-    font_config = _font_config()
-    document = _html(html).render(font_config=font_config)
+    document = _html(html).render()
     first_page = {}
     for number, page in enumerate(document.pages):
         for anchor in page.anchors:
