@@ -1,13 +1,12 @@
 """Two ceremonies held at the same moment never share a certificate number (PostgreSQL)."""
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from ceremonies import services
 from ceremonies.models import Handover
 
+from .concurrency import at_the_same_time
 from .test_ceremonies import planned_ceremony, ready_project
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -17,29 +16,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def _postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
-
-
-def at_the_same_time(*calls):
-    """Run each call in its own thread and connection; return what each raised (or None)."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            call()
-        except Exception as error:  # noqa: BLE001 - the outcome is what the test checks
-            outcomes[index] = error
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def test_two_ceremonies_held_at_once_get_distinct_consecutive_numbers(staff):

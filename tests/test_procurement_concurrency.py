@@ -1,16 +1,16 @@
 """Two payments or two orders entered at the same moment (PostgreSQL: row locks)."""
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from grants import procurement
 from grants.models import Disbursement, Project, PurchaseOrder
 
+from .concurrency import at_the_same_time
 from .factories import ConventionFactory, EquipmentItemFactory, ProjectFactory, SupplierFactory
 
 # Decided before any database set-up: SQLite ignores `select_for_update`.
@@ -19,29 +19,6 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def at_the_same_time(*calls):
-    """Run each call in its own thread and connection; return what each raised (or None)."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            call()
-        except Exception as error:  # noqa: BLE001 - the outcome is what the test checks
-            outcomes[index] = error
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def test_two_payments_at_once_never_exceed_the_cash_grant(staff, temara):
