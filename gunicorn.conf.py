@@ -12,6 +12,11 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
 # Sync workers: the app is CPU-bound (WeasyPrint PDFs) and holds no long connections.
+# Measured on 2 cores (bench/README.md, the list under 20 clients): 5 sync workers
+# served 143 requests/s, 3 sync workers 142, 3 threaded workers × 4 threads 128 with
+# twice the 99th percentile (the threads of a worker queue for its interpreter lock), so
+# keep-alive is not worth threads. Two per core and one: a worker busy holding a
+# ceremony (its certificates, about 30 s) leaves the others to the pages.
 # One certificate bundle of 100 pages takes about 8 s and 230 MiB: keep
 # workers × 300 MiB below the machine's memory.
 workers = int(os.environ.get("GUNICORN_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 8)))
@@ -62,7 +67,15 @@ if os.path.isdir("/dev/shm"):
 
 def post_worker_init(worker):
     """Import the URLconf and every view now rather than on the worker's first request,
-    which otherwise takes seconds (WeasyPrint and friends) and can fail a health probe."""
+    which otherwise takes seconds (WeasyPrint and friends) and can fail a health probe.
+
+    Then set the objects of that import apart from the garbage collector (`gc.freeze`):
+    they live as long as the worker, yet each full collection walked all 135,000 of them
+    (130 ms on the bench machine, a stalled request every few hundred); it now walks
+    only what the requests left."""
+    import gc
+
     from django.urls import resolve
 
     resolve("/health/")
+    gc.freeze()

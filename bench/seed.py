@@ -45,7 +45,7 @@ from grants.models import (
     Sector,
     Supplier,
 )
-from grants.services import refresh_outcomes
+from grants.services import refresh_convention_figures, refresh_outcomes
 from reintegration.accounts.models import User
 from reintegration.accounts.roles import Role
 from reintegration.sequences.models import Sequence
@@ -518,6 +518,8 @@ class Seeder:
                     created_by_id=self.staff_of[project.prefecture_id], created_at=paid,
                 ))
         self.insert(Disbursement, objects, "cash grants")
+        # What the convention and project pages read, written by the app's own refresh.
+        refresh_convention_figures(conventions=Convention.objects.values_list("pk", flat=True))
 
     def ceremonies(self) -> None:
         """N/100 held ceremonies of 20 handovers (the first of 50), projects of one convention each."""

@@ -5,12 +5,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from reintegration.accounts.scope import scope_filter
+from reintegration.common.links import uuid_url
 from reintegration.common.validators import (
     validate_arabic_name,
     validate_cin,
@@ -70,6 +70,15 @@ class Beneficiary(models.Model):
         FOLLOWED_UP = "followed_up", _("Followed up")
         CLOSED = "closed", _("Closed")
         INELIGIBLE = "ineligible", _("Ineligible")
+
+    # The colours of `{% status_badge %}` (reintegration/common/templatetags/badges.py);
+    # closed and ineligible files are grey.
+    STATUS_BADGES = {
+        Status.REGISTERED: "text-bg-light border",
+        Status.ELIGIBLE: "text-bg-info",
+        Status.IN_PROGRAMME: "text-bg-success",
+        Status.FOLLOWED_UP: "text-bg-success",
+    }
 
     # The only identifier that ever appears in a URL.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -172,7 +181,7 @@ class Beneficiary(models.Model):
         return f"{self.full_name} ({self.file_number})"
 
     def get_absolute_url(self) -> str:
-        return reverse("beneficiaries:detail", args=[self.public_id])
+        return uuid_url("beneficiaries:detail", self.public_id)  # once per row of the list
 
     def clean(self):
         """Dates that make sense, and a guardian for a minor (forms, admin and services)."""

@@ -251,12 +251,17 @@ def certificate_pdf(handover: Handover) -> PdfDocument:
     )
 
 
-def ceremony_summary(ceremony: Ceremony) -> dict:
+def ceremony_summary(ceremony: Ceremony, handovers=None) -> dict:
     """The figures of the procès-verbal and of the ceremony's page: number of
-    beneficiaries, value handed over (from the certificates once held) and cash grants."""
+    beneficiaries, value handed over (from the certificates once held) and cash grants.
+
+    `handovers`: the held ceremony's valid handovers when the caller already read them
+    (the page reads fewer columns than the documents print)."""
     rows = []
     if ceremony.status == Ceremony.Status.HELD:
-        for handover in handovers_for_documents(ceremony):
+        if handovers is None:
+            handovers = handovers_for_documents(ceremony)
+        for handover in handovers:
             rows.append({"project": handover.project, "handover": handover,
                          "value": handover.value, "cash_grant": handover.cash_grant})
     else:

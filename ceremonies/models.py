@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from grants.models import Convention, EquipmentItem, Project
+from grants.models import Convention, Disbursement, EquipmentItem, Project
 from reintegration.accounts.scope import scope_filter
 from reintegration.territories.models import Prefecture
 
@@ -25,18 +25,25 @@ class CeremonyQuerySet(models.QuerySet):
 
     def with_figures(self):
         """Annotate `project_count` and `equipment_value` (the equipment of its projects),
-        each by a subquery so the two never multiply each other."""
+        each by a subquery so the two never multiply each other.
+
+        Both read the ceremony's rows of the projects' link table, never the projects'
+        table (each row's project exists: a foreign key), and the lines from the index
+        `equipment_project_figures`."""
         money = models.DecimalField(max_digits=14, decimal_places=2)
-        projects = Project.objects.filter(ceremonies=OuterRef("pk")).order_by().values("ceremonies")
+        link = Ceremony.projects.through
+        links = link.objects.filter(ceremony=OuterRef("pk")).order_by().values("ceremony")
         lines = (
-            EquipmentItem.objects.filter(project__ceremonies=OuterRef("pk"))
-            .order_by().values("project__ceremonies")
+            EquipmentItem.objects.filter(
+                project__in=link.objects.filter(ceremony=OuterRef(OuterRef("pk"))).values("project")
+            )
+            .order_by().annotate(_group=Value(1)).values("_group")
             .annotate(total=Sum(F("quantity") * F("unit_price"), output_field=money))
             .values("total")
         )
         return self.annotate(
             project_count=Coalesce(
-                Subquery(projects.annotate(n=Count("pk")).values("n"), output_field=models.IntegerField()),
+                Subquery(links.annotate(n=Count("pk")).values("n"), output_field=models.IntegerField()),
                 0,
             ),
             equipment_value=Coalesce(Subquery(lines, output_field=money), Value(Decimal("0.00")),
@@ -53,6 +60,9 @@ class Ceremony(models.Model):
         # "Prévue" in French, beside the equipment's "Prévu": the same English word.
         PLANNED = "planned", pgettext_lazy("ceremony status", "Planned")
         HELD = "held", _("Held")
+
+    # The colours of `{% status_badge %}` (reintegration/common/templatetags/badges.py).
+    STATUS_BADGES = {Status.PLANNED: "text-bg-light border", Status.HELD: "text-bg-success"}
 
     title = models.CharField(_("title"), max_length=255)
     held_on = models.DateField(_("date"))
@@ -100,7 +110,11 @@ class Ceremony(models.Model):
         ordering = ["-held_on"]
         verbose_name = _("ceremony")
         verbose_name_plural = _("ceremonies")
-        indexes = [models.Index(fields=["prefecture", "-held_on"])]
+        indexes = [
+            models.Index(fields=["prefecture", "-held_on"]),
+            # The national list, newest first: its first page read from the index, no sort.
+            models.Index(fields=["-held_on", "-id"], name="ceremony_held_on_desc"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.held_on:%d/%m/%Y})"
@@ -153,6 +167,17 @@ class HandoverQuerySet(models.QuerySet):
 
     def valid(self):
         return self.filter(revoked_at__isnull=True)
+
+    def with_cash_paid(self):
+        """Annotate `cash_paid`: what the project's cash grant was paid so far, None before
+        its first payment."""
+        paid = (
+            Disbursement.objects.filter(project=OuterRef("project")).order_by()
+            .values("project").annotate(total=Sum("amount")).values("total")
+        )
+        return self.annotate(
+            cash_paid=Subquery(paid, output_field=models.DecimalField(max_digits=14, decimal_places=2))
+        )
 
 
 class Handover(models.Model):

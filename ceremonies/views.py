@@ -226,6 +226,16 @@ class CeremonyUpdateView(CeremonyFormMixin, CeremonyMixin, View):
 
 class CeremonyDetailView(CeremonyMixin, TemplateView):
     template_name = "ceremonies/ceremony_detail.html"
+    # What the page shows of each handover, valid or revoked (read in one query).
+    handover_columns = (
+        "ceremony", "certificate_number", "items", "cash_grant", "signed_copy",
+        "revoked_at", "revoked_reason",
+        "project__public_id", "project__reference", "project__title",
+        "project__beneficiary__first_name", "project__beneficiary__last_name",
+        "project__beneficiary__first_name_ar", "project__beneficiary__last_name_ar",
+        "project__beneficiary__file_number",
+        "project__sector__name_fr", "project__sector__name_ar", "project__sector__name_en",
+    )
 
     def get_crumbs(self):
         return [*ceremony_crumbs(), (str(self.ceremony), None)]
@@ -233,9 +243,17 @@ class CeremonyDetailView(CeremonyMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ceremony = self.ceremony
         user = self.request.user
-        summary = documents.ceremony_summary(ceremony)
-        projects = [row["project"] for row in summary["rows"]]
-        paid = documents.paid_cash_grants(projects)
+        handovers = list(
+            ceremony.handovers.select_related("project__beneficiary", "project__sector")
+            .only(*self.handover_columns).with_cash_paid().order_by("certificate_number")
+        )
+        summary = documents.ceremony_summary(
+            ceremony, handovers=[handover for handover in handovers if not handover.is_revoked]
+        )
+        if ceremony.status == Ceremony.Status.HELD:
+            paid = {row["project"].pk: row["handover"].cash_paid for row in summary["rows"]}
+        else:  # its rows are the projects to hand over
+            paid = documents.paid_cash_grants([row["project"] for row in summary["rows"]])
         for row in summary["rows"]:
             row["paid"] = paid.get(row["project"].pk)
         may_manage = services.may_manage(user, ceremony)
@@ -245,10 +263,7 @@ class CeremonyDetailView(CeremonyMixin, TemplateView):
             press_line=press_line(summary),
             guests=list(ceremony.guests.all()),
             photos=list(ceremony.photos.all()),
-            revoked=list(
-                ceremony.handovers.filter(revoked_at__isnull=False)
-                .select_related("project__beneficiary").order_by("certificate_number")
-            ),
+            revoked=[handover for handover in handovers if handover.is_revoked],
             may_manage=may_manage,
             may_revoke=services.may_revoke(user),
             planned=planned,

@@ -6,6 +6,7 @@ history of moves cannot be bypassed.
 """
 
 from django.contrib import admin
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -29,7 +30,39 @@ from .models import (
     Supplier,
 )
 from .procurement_forms import SupplierForm
-from .services import refresh_outcome, refresh_outcomes
+from .services import refresh_convention_figures, refresh_outcome, refresh_outcomes
+
+
+class ConventionFiguresAdminMixin:
+    """The admin of rows that count in a convention's stored figures (`ConventionFigures`):
+    after a save (a history revert too, which restores every field, the read-only ones
+    included) or a deletion, the figures of the conventions the rows counted in before and
+    count in after are recomputed, in the admin's transaction.
+
+    `convention_path`: the lookup from the row to its convention.
+    """
+
+    convention_path = ""
+
+    def conventions_of(self, queryset) -> set:
+        return set(queryset.order_by().values_list(self.convention_path, flat=True))
+
+    def save_model(self, request, obj, form, change):
+        model = type(obj)
+        before = self.conventions_of(model.objects.filter(pk=obj.pk)) if change else set()
+        super().save_model(request, obj, form, change)
+        refresh_convention_figures(conventions=before | self.conventions_of(model.objects.filter(pk=obj.pk)))
+
+    def delete_model(self, request, obj):
+        before = self.conventions_of(type(obj).objects.filter(pk=obj.pk))
+        super().delete_model(request, obj)
+        refresh_convention_figures(conventions=before)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        before = self.conventions_of(queryset)
+        super().delete_queryset(request, queryset)
+        refresh_convention_figures(conventions=before)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -106,7 +139,7 @@ class DisbursementInline(ReadOnlyInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
     list_display = ["reference", "title", "beneficiary", "sector", "prefecture", "convention", "status",
                     "submitted_at"]
     list_filter = ["status", "sector", "prefecture__region", "convention"]
@@ -120,6 +153,7 @@ class ProjectAdmin(SimpleHistoryAdmin):
         "committee_decision_on", "submitted_at", "launched_on", "created_by", "created_at", "updated_at",
     ]
     inlines = [EquipmentItemInline, ReviewInline, ProjectEventInline, DisbursementInline]
+    convention_path = "convention"
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -128,6 +162,11 @@ class ProjectAdmin(SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
         if change:  # reverting the history may restore another launch date
             refresh_outcome(project=obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The equipment lines edited or deleted inline (their order may be invoiced).
+        refresh_convention_figures(conventions=[form.instance.convention_id])
 
 
 @admin.register(ProjectEvent)
@@ -196,7 +235,7 @@ class QuoteInline(admin.TabularInline):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(SimpleHistoryAdmin):
+class PurchaseOrderAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "number", "supplier", "convention", "ordered_on", "status", "invoice_number", "invoice_flag",
     ]
@@ -207,6 +246,8 @@ class PurchaseOrderAdmin(SimpleHistoryAdmin):
     date_hierarchy = "ordered_on"
     readonly_fields = ["number", "status", "created_by", "created_at"]
     inlines = [OrderLineInline, QuoteInline]
+    # Its lines count as disbursed once it is invoiced (a history revert may undo that).
+    convention_path = "lines__project__convention"
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_totals()
@@ -226,7 +267,7 @@ class QuoteAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(EquipmentItem)
-class EquipmentItemAdmin(SimpleHistoryAdmin):
+class EquipmentItemAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "designation", "project", "quantity", "unit_price", "supplier", "purchase_order", "status",
     ]
@@ -235,10 +276,11 @@ class EquipmentItemAdmin(SimpleHistoryAdmin):
     list_select_related = ["project", "supplier", "purchase_order"]
     autocomplete_fields = ["project", "supplier"]
     readonly_fields = ["purchase_order", "quantity_delivered", "status"]
+    convention_path = "project__convention"
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(SimpleHistoryAdmin):
+class DisbursementAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
     list_display = ["project", "amount", "paid_on", "method", "reference"]
     list_filter = ["method"]
     search_fields = ["project__reference", "reference"]
@@ -246,6 +288,7 @@ class DisbursementAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["project"]
     date_hierarchy = "paid_on"
     readonly_fields = ["created_by", "created_at"]
+    convention_path = "project__convention"
 
 
 @admin.register(FollowUpVisit)

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from beneficiaries.models import Beneficiary
 from reintegration.accounts.scope import scope_filter
+from reintegration.common.links import uuid_url
 from reintegration.territories.models import Prefecture
 
 ZERO = Decimal("0.00")
@@ -237,11 +238,17 @@ class Convention(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("grants:convention_detail", args=[self.pk])
 
-    def with_figures_of(self, project) -> "Convention":
-        """This convention (the project's, select_related) with the budget figures its
-        project was annotated with by `Project.objects.with_convention_figures()`."""
-        self.committed = project.convention_committed
-        self.disbursed = project.convention_disbursed
+    def with_stored_figures(self) -> "Convention":
+        """This convention with `committed`, `disbursed` and `remaining` (what
+        `with_budget_figures()` computes) read from its `ConventionFigures` row, fetched with
+        `select_related("figures")`: no sum over its projects on the pages that show them."""
+        try:
+            figures = self.figures
+        except ConventionFigures.DoesNotExist:
+            # Written by the first refresh, which comes with the first approved project.
+            figures = ConventionFigures(convention=self)
+        self.committed = figures.committed
+        self.disbursed = figures.disbursed
         self.remaining = self.envelope - self.committed
         return self
 
@@ -312,6 +319,14 @@ class ProjectQuerySet(models.QuerySet):
             status=Project.Status.APPROVED,
         )
 
+    def with_other_funding(self):
+        """Annotate `has_other_funding`: whether the beneficiary has another project in a
+        committed state. The project page lists those only then (most files have none)."""
+        others = Project.objects.filter(
+            beneficiary=OuterRef("beneficiary"), status__in=Project.COMMITTED_STATUSES
+        ).exclude(pk=OuterRef("pk"))
+        return self.annotate(has_other_funding=models.Exists(others))
+
     def with_equipment_total(self):
         return self.annotate(
             equipment_total=_sum_subquery(
@@ -319,13 +334,6 @@ class ProjectQuerySet(models.QuerySet):
                 F("quantity") * F("unit_price"),
             )
         )
-
-    def with_convention_figures(self):
-        """Annotate `convention_committed` and `convention_disbursed`, the figures of the
-        project's convention (0 without one), so the project page needs no query of its
-        own for them (`Convention.with_figures_of`)."""
-        committed, disbursed = _budget_sums(OuterRef("convention"))
-        return self.annotate(convention_committed=committed, convention_disbursed=disbursed)
 
 
 class Project(models.Model):
@@ -344,6 +352,20 @@ class Project(models.Model):
     COMMITTED_STATUSES = [
         Status.APPROVED, Status.EQUIPPED, Status.ACTIVE, Status.CLOSED, Status.ABANDONED,
     ]
+
+    # The colours of `{% status_badge %}` (reintegration/common/templatetags/badges.py):
+    # funded and running projects are green, those ended without success red.
+    STATUS_BADGES = {
+        Status.DRAFT: "text-bg-light border",
+        Status.SUBMITTED: "text-bg-info",
+        Status.APPROVED: "text-bg-success",
+        Status.REJECTED: "text-bg-danger",
+        Status.RETURNED: "text-bg-warning",
+        Status.EQUIPPED: "text-bg-success",
+        Status.ACTIVE: "text-bg-success",
+        Status.CLOSED: "text-bg-secondary",
+        Status.ABANDONED: "text-bg-danger",
+    }
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
@@ -429,9 +451,10 @@ class Project(models.Model):
             models.Index(fields=["prefecture", "status"]),
             models.Index(fields=["status", "submitted_at"]),
             # The committed sum of every convention (dashboard, lists) read from the index
-            # alone, without visiting the table.
+            # alone, without visiting the table; with the key, a convention's projects are
+            # joined to their payments and equipment lines from the index too (its figures).
             models.Index(
-                fields=["convention", "status"], include=["approved_amount"],
+                fields=["convention", "status"], include=["approved_amount", "id"],
                 name="project_convention_status",
             ),
             # The projects' list is sorted newest first: without it, a sort of the whole table.
@@ -444,7 +467,7 @@ class Project(models.Model):
         return f"{self.reference} — {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("grants:project_detail", args=[self.public_id])
+        return uuid_url("grants:project_detail", self.public_id)  # once per row of the lists
 
     @property
     def equipment_value(self) -> Decimal:
@@ -662,6 +685,12 @@ class PurchaseOrder(models.Model):
                 name="purchaseorder_invoice_non_negative",
             ),
         ]
+        indexes = [
+            # The keys of the invoiced orders alone: a convention's disbursed figure
+            # (`refresh_convention_figures`, lists) joins its invoiced lines to them
+            # without reading the orders' table.
+            models.Index(fields=["id"], condition=Q(status="invoiced"), name="purchase_order_invoiced"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -795,6 +824,12 @@ class EquipmentItem(models.Model):
                 fields=["status", "project"], include=["quantity", "unit_price"],
                 name="equipment_status_project",
             ),
+            # A convention's invoiced equipment (`refresh_convention_figures`, lists) and
+            # the equipment totals of a page of projects, summed from the index alone.
+            models.Index(
+                fields=["project"], include=["purchase_order", "quantity", "unit_price"],
+                name="equipment_project_figures",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -842,6 +877,11 @@ class Disbursement(models.Model):
         verbose_name_plural = _("disbursements")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="disbursement_amount_positive"),
+        ]
+        indexes = [
+            # A convention's cash paid (`refresh_convention_figures`, lists), summed over
+            # its projects from the index alone.
+            models.Index(fields=["project"], include=["amount"], name="disbursement_project_amount"),
         ]
 
     def __str__(self) -> str:
@@ -982,3 +1022,30 @@ class ProjectOutcome(models.Model):
 
     def __str__(self) -> str:
         return str(self.project_id)
+
+
+class ConventionFigures(models.Model):
+    """A convention's committed and disbursed amounts, kept so that its page and its
+    projects' pages read two columns instead of summing a thousand projects, their
+    payments and four thousand equipment lines on every view.
+
+    The same figures as `Convention.objects.with_budget_figures()` computes, written only by
+    `grants.services.refresh_convention_figures`, which every door that changes them calls
+    (its docstring lists them). The budget rule itself (`approve_project`) never reads
+    them: it sums the commitments under the convention's lock.
+    """
+
+    convention = models.OneToOneField(
+        Convention, on_delete=models.CASCADE, primary_key=True, related_name="figures",
+        verbose_name=_("convention"),
+    )
+    # Sums of amounts: the digits of the sums that compute them (`_sum_subquery`).
+    committed = models.DecimalField(_("committed (DH)"), max_digits=14, decimal_places=2, default=ZERO)
+    disbursed = models.DecimalField(_("disbursed (DH)"), max_digits=14, decimal_places=2, default=ZERO)
+
+    class Meta:
+        verbose_name = _("convention figures")
+        verbose_name_plural = _("convention figures")
+
+    def __str__(self) -> str:
+        return str(self.convention_id)

@@ -31,7 +31,7 @@ from .models import (
     Quote,
     Supplier,
 )
-from .services import refresh_outcome
+from .services import refresh_convention_figures, refresh_outcome
 
 DEFAULT_FOLLOW_UP_MONTHS = [1, 3, 6, 12, 24]
 QUOTES_REQUIRED = 3
@@ -452,6 +452,10 @@ def record_invoice(
     order.invoice_amount = invoice_amount
     order.status = PurchaseOrder.Status.INVOICED
     order.save(update_fields=["invoice_number", "invoice_amount", "status"])
+    # Its lines now count as disbursed by their projects' convention.
+    refresh_convention_figures(conventions=[
+        order.convention_id, *order.lines.order_by().values_list("project__convention", flat=True).distinct(),
+    ])
     return order
 
 
@@ -491,7 +495,9 @@ def record_disbursement(
             "This payment would exceed the approved cash grant of %(grant)s: "
             "at most %(remaining)s remains to pay."
         ) % {"grant": format_money(project.cash_grant_amount), "remaining": format_money(remaining)}})
-    return Disbursement.objects.create(
+    disbursement = Disbursement.objects.create(
         project=project, amount=amount, paid_on=paid_on, method=method,
         reference=(reference or "").strip(), created_by=user,
     )
+    refresh_convention_figures(conventions=[project.convention_id])
+    return disbursement

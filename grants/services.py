@@ -10,6 +10,7 @@ functions; nothing else sets `Project.status`.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,6 +28,7 @@ from . import notifications
 from .models import (
     ZERO,
     Convention,
+    ConventionFigures,
     EquipmentItem,
     FollowUpVisit,
     Project,
@@ -326,10 +328,12 @@ def approve_project(
     project.committee_minutes_number = committee_minutes_number.strip()
     project.committee_decision_on = committee_decision_on
     _review(project, officer, Review.Decision.APPROVE, reason)
-    return _move(
+    _move(
         project, to_status=target, user=officer, reason=reason,
         fields=["convention", "approved_amount", "committee_minutes_number", "committee_decision_on"],
     )
+    refresh_convention_figures(conventions=[convention.pk])  # under the lock taken above
+    return project
 
 
 @transaction.atomic
@@ -402,6 +406,42 @@ def abandon_project(*, project: Project, user, reason: str) -> Project:
     reason = _require_reason(reason)
     return _move(project, to_status=target, user=user, reason=reason)
 
+
+
+# --- convention figures -----------------------------------------------------------------
+
+@transaction.atomic
+def refresh_convention_figures(*, conventions: Iterable) -> None:
+    """Recompute the stored `ConventionFigures` (committed, disbursed) of `conventions`
+    (keys or instances; None is skipped) from their projects, payments and invoiced lines,
+    as `with_budget_figures()` computes them.
+
+    Called, in their transaction and after their own writes, by every door that changes
+    what those figures sum: `approve_project`; `procurement.record_disbursement` and
+    `record_invoice`; in the admin, saving (history revert included) or deleting a
+    project (with its equipment lines inline), an equipment line, a payment or a purchase
+    order (`grants.admin.ConventionFiguresAdminMixin`); the bench seed after its bulk
+    inserts. The other moves do not change what they sum: a project's convention and
+    amount are set at approval only, and every later state still counts as committed;
+    staff change a line's quantity and price only while its project is a draft or
+    returned (before any order); an order only moves forward to invoiced, where it stays.
+
+    The conventions' rows are locked first, in key order (the lock `approve_project`
+    takes), then the sums run in a new statement, which under READ COMMITTED reads every
+    write committed before the lock was granted: of two transactions changing one
+    convention's figures, the second to lock recomputes with the first's rows too.
+    """
+    ids = sorted({getattr(convention, "pk", convention) for convention in conventions} - {None})
+    if not ids:
+        return
+    locked = Convention.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    list(locked.values_list("pk", flat=True))
+    ConventionFigures.objects.filter(convention__in=ids).delete()
+    figures = (
+        Convention.objects.filter(pk__in=ids).order_by().with_budget_figures()
+        .values("pk", "committed", "disbursed")
+    )
+    _insert_from_select(ConventionFigures, ["convention", "committed", "disbursed"], figures)
 
 
 # --- outcomes ---------------------------------------------------------------------------

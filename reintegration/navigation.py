@@ -5,8 +5,10 @@ and the home page never offer a page that would refuse the user.
 """
 
 from dataclasses import dataclass
+from functools import cache
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -45,13 +47,11 @@ def nav_sections(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_sections": []}
+    home_url, linked = links(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
     sections = []
-    for section in SECTIONS:
+    for section, url in linked:
+        # The user's permissions, read once for this request (accounts/access.py).
         if not user.has_perm(section.permission):
-            continue
-        try:
-            url = reverse(section.url_name)
-        except NoReverseMatch:
             continue
         sections.append({
             "url": url,
@@ -60,4 +60,28 @@ def nav_sections(request):
             "description": section.description,
             "active": url != "/" and request.path.startswith(url),
         })
-    return {"nav_sections": sections}
+    home_active = request.path == home_url
+    return {
+        "nav_sections": sections,
+        "nav_home_url": home_url,
+        "nav_home_active": home_active,
+        # What the menu's HTML depends on, besides the language: base.html keeps it in the
+        # cache under this key, for everyone who sees the same sections.
+        "nav_key": "|".join([str(home_active)] + [
+            f"{item['url']}{'*' if item['active'] else ''}" for item in sections
+        ]),
+    }
+
+
+@cache
+def links(urlconf: str, script_prefix: str) -> tuple[str, tuple[tuple[Section, str], ...]]:
+    """The home page's URL, and the sections whose page exists with theirs: reversed once
+    per process (and per URL configuration) rather than on every page. The labels stay
+    lazy, so each page shows them in its own language."""
+    linked = []
+    for section in SECTIONS:
+        try:
+            linked.append((section, reverse(section.url_name, urlconf=urlconf)))
+        except NoReverseMatch:
+            continue
+    return reverse("home", urlconf=urlconf), tuple(linked)

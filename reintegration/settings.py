@@ -158,7 +158,8 @@ LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     # First, so that a locked-out username and address never reach the password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the role and the permissions in one query.
+    "reintegration.accounts.backends.AccessBackend",
 ]
 
 # Login throttling: 5 failures lock that username from that address for 15 minutes.
@@ -285,10 +286,10 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rst
 # Law 09-08: closed files are anonymised after this many years (anonymise_closed_files).
 RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", 10))
 
-# The dashboard's figures are kept this many seconds in the cache (per user scope, filters
-# and day; the page says when they were computed and offers to recompute); 0 disables it.
-# No CACHES setting: Django's per-process LocMemCache, enough for a few gunicorn workers
-# (each computes its own copy); a shared cache (Redis) goes in CACHES.
+# The dashboard shows figures stored at most this many seconds ago (snapshots in the
+# database, per prefecture and filters, refreshed by `manage.py refresh_dashboard` on a
+# timer more often than that: DEPLOY.md); past it a page computes them. The page says when
+# they were computed and offers to recompute. 0: computed on every request, none stored.
 DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", 300))
 
 # No inline script or style anywhere: every script and stylesheet is a static file.

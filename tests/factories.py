@@ -20,7 +20,7 @@ from grants.models import (
     Sector,
     Supplier,
 )
-from grants.services import refresh_outcome
+from grants.services import refresh_convention_figures, refresh_outcome
 from reintegration.accounts.models import User
 from reintegration.sequences.models import next_number
 from reintegration.territories.models import Prefecture
@@ -151,6 +151,13 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     requested_amount = Decimal("60000.00")
     cash_grant_amount = Decimal("5000.00")
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        project = super()._create(model_class, *args, **kwargs)
+        # As every door that funds a project, pays it or invoices its equipment does.
+        refresh_convention_figures(conventions=[project.convention_id])
+        return project
+
 
 class EquipmentItemFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -160,6 +167,12 @@ class EquipmentItemFactory(factory.django.DjangoModelFactory):
     designation = factory.Iterator(["Four", "Pétrin", "Table de travail"])
     quantity = 1
     unit_price = Decimal("10000.00")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        line = super()._create(model_class, *args, **kwargs)
+        refresh_convention_figures(conventions=[line.project.convention_id])
+        return line
 
 
 class SupplierFactory(factory.django.DjangoModelFactory):
@@ -188,6 +201,12 @@ class DisbursementFactory(factory.django.DjangoModelFactory):
     amount = Decimal("5000.00")
     paid_on = datetime.date(2024, 12, 6)
     method = Disbursement.Method.TRANSFER
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        payment = super()._create(model_class, *args, **kwargs)
+        refresh_convention_figures(conventions=[payment.project.convention_id])
+        return payment
 
 
 class FollowUpVisitFactory(factory.django.DjangoModelFactory):

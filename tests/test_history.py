@@ -31,8 +31,10 @@ def test_editing_a_sector_and_its_kit_is_recorded():
 def test_every_model_with_personal_or_money_data_keeps_history():
     from django.apps import apps
 
-    # ProjectOutcome is derived from the visits (which keep history), rewritten at each one.
-    logs = {"ProjectEvent", "AccessLog", "Sequence", "Region", "Prefecture", "ProjectOutcome"}
+    # ProjectOutcome is derived from the visits (which keep history), rewritten at each one;
+    # ConventionFigures from the projects, payments and orders, likewise.
+    logs = {"ProjectEvent", "AccessLog", "Sequence", "Region", "Prefecture", "ProjectOutcome",
+            "ConventionFigures"}
     without = [
         model.__name__
         for app in ("accounts", "beneficiaries", "grants", "ceremonies")

@@ -38,9 +38,6 @@ from .factories import (
 
 MAX_QUERIES = 12
 SMALL, LARGE = 2, 6
-# The dashboard's target is its time (one query per figure or fewer, under 200 ms), not
-# 12 queries: only its growth is checked.
-NO_CEILING = {"dashboard"}
 
 
 @dataclass
@@ -191,5 +188,4 @@ def test_page_makes_the_same_few_queries_however_much_data(
     large = queries_of(client, url)
 
     assert large == small, f"{url}: {small} queries with {SMALL} files, {large} with {LARGE}"
-    if name not in NO_CEILING:
-        assert large <= MAX_QUERIES, f"{url}: {large} queries (at most {MAX_QUERIES})"
+    assert large <= MAX_QUERIES, f"{url}: {large} queries (at most {MAX_QUERIES})"

@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from reintegration.territories.models import Prefecture
 
+from .access import load_access
 from .roles import Role
 
 
@@ -35,7 +36,10 @@ class User(AbstractUser):
         """The user's role: the first of their groups that is a role (a user has one)."""
         if self.is_superuser:
             return Role.ADMIN
-        names = {group.name for group in self.groups.all()}
+        if "groups" in getattr(self, "_prefetched_objects_cache", {}):
+            names = {group.name for group in self.groups.all()}
+        else:
+            names = load_access(self)  # with the permissions, in one query
         for role in Role:
             if role.value in names:
                 return role

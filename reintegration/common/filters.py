@@ -44,7 +44,9 @@ class ListFilterSet(django_filters.FilterSet):
       are kept in the cache for `cache_timeout` seconds, per language and user scope;
     - a template may take each select box as rendered from the cache too
       (`{{ field|as_cached_crispy_field }}`, reintegration/common/templatetags/lists.py):
-      the form carries the cache's prefix (`field_cache_prefix`) for it.
+      the form carries the cache's prefix (`field_cache_prefix`) for it;
+    - a list opened without filters may take its whole form from the cache
+      (`{% cached_filter_form filter %}`, same module): the form is not even built.
 
     An option added meanwhile appears that much later; the choice a user submits is
     still checked against the database, and a field with errors is never cached."""
@@ -65,15 +67,15 @@ class ListFilterSet(django_filters.FilterSet):
             for name in self.cached_options:
                 field = form.fields[name]
                 field.widget.choices = cache.get_or_set(
-                    f"{self._cache_prefix()}:options:{name}",
+                    f"{self.cache_prefix()}:options:{name}",
                     lambda field=field: _plain_choices(field),
                     self.cache_timeout,
                 )
-            form.field_cache_prefix = self._cache_prefix()
+            form.field_cache_prefix = self.cache_prefix()
             form.field_cache_timeout = self.cache_timeout
         return self._form
 
-    def _cache_prefix(self) -> str:
+    def cache_prefix(self) -> str:
         user = getattr(self.request, "user", None)
         if user is None or not user.is_authenticated:
             scope = "anonymous"

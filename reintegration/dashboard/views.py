@@ -1,5 +1,7 @@
-"""The dashboard and the convention report: composition above every app, read only."""
+"""The dashboard and the convention report: composition above every app; it writes only
+its own snapshots of the figures (services.py)."""
 
+from django.conf import settings
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -16,8 +18,9 @@ from reintegration.audit.models import AccessLog, log_access
 from reintegration.common.exports import XLSX_CONTENT_TYPE
 from reintegration.common.pdf import pdf_response
 
-from .figures import MILESTONES, cached_figures, present
+from .figures import MILESTONES, present
 from .forms import DashboardFilterForm
+from .services import page_figures
 
 
 def _bar(labels, datasets, kind="bar", **options) -> dict:
@@ -88,15 +91,17 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
         refresh = query.pop("refresh", None) is not None
         form = DashboardFilterForm(query or None, user=user)
         filters = form.filters()
-        computed, computed_at = cached_figures(user, filters, refresh=refresh)
-        figures = present(computed)
+        page = page_figures(user, filters, refresh=refresh)
+        figures = present(page.figures, cut=page.national and not filters.convention)
         query["refresh"] = "1"
         return super().get_context_data(
             **kwargs,
             form=form,
             filters=filters,
             figures=figures,
-            computed_at=computed_at,
+            computed_at=page.computed_at,
+            # The oldest figures a page may show (whole minutes, rounded up).
+            max_age_minutes=-(-settings.DASHBOARD_CACHE_SECONDS // 60),
             refresh_query=query.urlencode(),
             charts=chart_data(figures),
             milestones=MILESTONES,
