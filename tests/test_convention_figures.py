@@ -16,6 +16,7 @@ from django.urls import reverse
 from grants import procurement, services
 from grants.models import Convention, ConventionFigures, Disbursement, EquipmentItem, Project, PurchaseOrder
 
+from .admin_forms import admin_form, change_url, posted_back
 from .concurrency import at_the_same_time
 from .factories import ConventionFactory, ProjectFactory, SupplierFactory
 from .test_grants_services import approve, submitted_project
@@ -98,38 +99,6 @@ def test_a_convention_without_stored_figures_shows_zero(client_for, auditor):
 
 
 # --- the Django admin -------------------------------------------------------------------
-
-def posted_back(form) -> dict:
-    """What the browser posts back for an unchanged form (with its prefix)."""
-    data = {}
-    for name, field in form.fields.items():
-        value = form[name].value()
-        if value is None or value is False:
-            continue
-        key = form.add_prefix(name)
-        if value is True:
-            data[key] = "on"
-        elif isinstance(value, list | tuple):
-            data[key] = [str(v) for v in value]
-        else:
-            data[key] = str(field.prepare_value(value))
-    return data
-
-
-def admin_form(client, url) -> dict:
-    """The admin page's form and its inline forms, as posted back unchanged."""
-    context = client.get(url).context
-    data = posted_back(context["adminform"].form)
-    for inline in context.get("inline_admin_formsets", []):
-        data.update(posted_back(inline.formset.management_form))
-        for form in inline.formset.forms:
-            data.update(posted_back(form))
-    return data
-
-
-def change_url(obj) -> str:
-    return reverse(f"admin:grants_{obj._meta.model_name}_change", args=[obj.pk])
-
 
 @pytest.fixture
 def world(staff, officer):

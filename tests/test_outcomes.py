@@ -21,6 +21,7 @@ from reintegration.dashboard import figures
 from reintegration.dashboard.figures import MONEY, Filters, present
 from reintegration.dashboard.services import page_figures
 
+from .admin_forms import posted_back
 from .factories import (
     BeneficiaryFactory,
     ConventionFactory,
@@ -127,28 +128,12 @@ def test_launching_a_project_dates_the_visits_made_before(client_for, staff, off
 
 # --- the Django admin -------------------------------------------------------------------
 
-def form_data(form) -> dict:
-    """What the browser posts back for an unchanged admin form."""
-    data = {}
-    for name, field in form.fields.items():
-        value = form[name].value()
-        if value is None or value is False:
-            continue
-        if value is True:
-            data[name] = "on"
-        elif isinstance(value, list | tuple):
-            data[name] = [str(v) for v in value]
-        else:
-            data[name] = str(field.prepare_value(value))
-    return data
-
-
 def test_changing_a_visit_in_the_admin_refreshes_both_projects(client_for, admin_user, temara):
     first, second = active_project(temara), active_project(temara)
     visit = made_visit(first, datetime.date(2024, 7, 10), monthly_revenue=Decimal("3000.00"))
     client = client_for(admin_user)
     url = reverse("admin:grants_followupvisit_change", args=[visit.pk])
-    data = form_data(client.get(url).context["adminform"].form)
+    data = posted_back(client.get(url).context["adminform"].form)
 
     client.post(url, {**data, "project": str(second.pk), "reincarcerated": "on"})
     assert outcome_of(first) is None
@@ -197,7 +182,7 @@ def test_reverting_a_projects_launch_date_in_the_admin_refreshes_it(client_for, 
 
     client = client_for(admin_user)
     url = reverse("admin:grants_project_simple_history", args=[project.pk, first_version.history_id])
-    client.post(url, form_data(client.get(url).context["adminform"].form))
+    client.post(url, posted_back(client.get(url).context["adminform"].form))
     project.refresh_from_db()
     assert project.launched_on == LAUNCH
     assert outcome_of(project)[4:] == (True, False, False)
