@@ -275,6 +275,14 @@ def test_files_closed_before_the_closure_date_existed_get_their_last_move_to_clo
     assert without_history.closed_at == without_history.updated_at
 
 
+def test_a_file_closed_without_its_closure_date_counts_from_its_last_change(person):
+    Beneficiary.objects.filter(pk=person.pk).update(
+        status=Beneficiary.Status.CLOSED, closed_at=None,
+        updated_at=timezone.now() - datetime.timedelta(days=365 * 11),
+    )
+    assert f"Would anonymise {person.file_number}" in run("--dry-run")
+
+
 def test_a_file_whose_project_is_still_under_way_is_held_back_and_listed(person):
     close_long_ago(person)
     Project.objects.filter(beneficiary=person).update(status=Project.Status.ACTIVE)

@@ -48,7 +48,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.db.models import Q
-from django.db.models.functions import Concat
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from beneficiaries.models import Beneficiary
@@ -472,10 +472,13 @@ def _cutoff(years: int, today: datetime.date) -> datetime.datetime:
 def closed_beyond_retention(*, years: int, today: datetime.date | None = None):
     """Files closed (`closed_at`, the last closure) more than `years` ago and not yet
     anonymised. Edits after the closure do not restart the clock; a reopened file
-    starts it again at its next closure."""
-    return Beneficiary.objects.filter(
+    starts it again at its next closure. A file closed by some other door than
+    `close_file` (none today) counts from its last change rather than never."""
+    return Beneficiary.objects.annotate(
+        closure=Coalesce("closed_at", "updated_at"),
+    ).filter(
         status=Beneficiary.Status.CLOSED, anonymised_at__isnull=True,
-        closed_at__lt=_cutoff(years, today or timezone.localdate()),
+        closure__lt=_cutoff(years, today or timezone.localdate()),
     ).order_by("file_number")
 
 

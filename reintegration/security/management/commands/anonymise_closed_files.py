@@ -39,12 +39,12 @@ class Command(BaseCommand):
             if not dry_run:
                 anonymise_beneficiary(beneficiary=beneficiary)
             self.stdout.write(
-                f"{verb} {beneficiary.file_number} (closed on {beneficiary.closed_at:%Y-%m-%d}; "
+                f"{verb} {beneficiary.file_number} (closed on {beneficiary.closure:%Y-%m-%d}; "
                 f"{documents} document(s) {fate})"
             )
         for beneficiary in with_running_project(closed_beyond_retention(years=years)):
             self.stdout.write(
-                f"Held back {beneficiary.file_number} (closed on {beneficiary.closed_at:%Y-%m-%d}): "
+                f"Held back {beneficiary.file_number} (closed on {beneficiary.closure:%Y-%m-%d}): "
                 "a project is still under way; close or abandon it first."
             )
         self.stdout.write(
