@@ -14,7 +14,14 @@ from reintegration.common.validators import normalise_cin, normalise_phone, vali
 from reintegration.territories.models import Prefecture
 
 from .models import Beneficiary, BeneficiaryDocument, PenitentiaryEstablishment
-from .selectors import beneficiaries_with_same_name_and_birth_date, beneficiary_with_same_cin
+from .selectors import (
+    BY_CIN,
+    BY_NAME_AND_BIRTH_DATE,
+    beneficiaries_with_same_name_and_birth_date,
+    beneficiary_with_same_cin,
+    log_lookups,
+    lookups_for,
+)
 from .services import MOVES, possible_moves
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -27,6 +34,9 @@ INTAKE_DOCUMENTS = [
     BeneficiaryDocument.Kind.PHOTO,
 ]
 IDENTITY_FIELDS = ("first_name", "last_name", "birth_date")
+# What a user is told to do about a file found outside their prefectures: its owner and
+# place stay hidden from them; an administrator sees every prefecture.
+ASK_AN_ADMINISTRATOR = _("Ask an administrator, who sees every prefecture, whether it is the same person.")
 
 
 def two_columns(*names):
@@ -34,8 +44,9 @@ def two_columns(*names):
 
 
 class BeneficiaryForm(forms.ModelForm):
-    """Create and edit a file. The view passes `user`: it decides the prefectures offered
-    and whether a duplicate's link may be shown."""
+    """Create and edit a file. The view passes the `request`: its user decides the
+    prefectures offered and whether a duplicate's link may be shown, and the duplicate
+    checks that find a file are written to the access log in its name."""
 
     # Wider than the stored value: typed with spaces or dashes, normalised in clean_*.
     cin = forms.CharField(
@@ -71,9 +82,11 @@ class BeneficiaryForm(forms.ModelForm):
             "skills": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, request, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.request = request
+        self.user = user = request.user
+        self.lookups = []
         self.possible_duplicates = []
         self.hidden_duplicates = 0
         prefectures = Prefecture.objects.all()
@@ -138,13 +151,20 @@ class BeneficiaryForm(forms.ModelForm):
 
     # --- rules ----------------------------------------------------------------------
 
+    def full_clean(self):
+        self.lookups = []
+        super().full_clean()
+        log_lookups(self.request, self.lookups)
+
     def clean_cin(self):
         cin = normalise_cin(self.cleaned_data.get("cin", ""))
         validate_cin(cin)
         existing = beneficiary_with_same_cin(cin, exclude=self.instance)
         if existing is None:
             return cin
-        if Beneficiary.objects.visible_to(self.user).filter(pk=existing.pk).exists():
+        [lookup] = lookups_for(self.user, [existing], BY_CIN)
+        self.lookups.append(lookup)
+        if lookup.in_scope:
             raise forms.ValidationError(
                 format_html(
                     '{} <a href="{}">{}</a>',
@@ -155,7 +175,8 @@ class BeneficiaryForm(forms.ModelForm):
                 code="duplicate_cin",
             )
         raise forms.ValidationError(
-            _("This national ID number is already registered in another prefecture."),
+            f"{_('This national ID number is already registered in another prefecture.')} "
+            f"{ASK_AN_ADMINISTRATOR}",
             code="duplicate_cin",
         )
 
@@ -177,11 +198,9 @@ class BeneficiaryForm(forms.ModelForm):
         ))
         if not same:
             return
-        visible = set(
-            Beneficiary.objects.visible_to(self.user)
-            .filter(pk__in=[b.pk for b in same]).values_list("pk", flat=True)
-        )
-        self.possible_duplicates = [b for b in same if b.pk in visible]
+        lookups = lookups_for(self.user, same, BY_NAME_AND_BIRTH_DATE)
+        self.lookups.extend(lookups)
+        self.possible_duplicates = [lookup.found for lookup in lookups if lookup.in_scope]
         self.hidden_duplicates = len(same) - len(self.possible_duplicates)
         if not cleaned.get("confirm_different_person"):
             self.add_error(

@@ -20,6 +20,7 @@ from reintegration.audit.models import AccessLog, log_access
 from reintegration.common.exports import XLSX_CONTENT_TYPE
 
 from . import importing
+from .selectors import log_lookups
 
 SESSION_KEY = importing.SESSION_KEY
 
@@ -89,6 +90,7 @@ class ImportPreviewView(ImportMixin, TemplateView):
             messages.warning(request, _("Upload a spreadsheet first."))
             return HttpResponseRedirect(reverse("beneficiaries:import"))
         report = importing.dry_run(path, request.user)
+        log_lookups(request, report.lookups)
         if report.file_errors:
             self.forget()
         return self.render_to_response(self.get_context_data(

@@ -38,6 +38,7 @@ from reintegration.common.validators import normalise_cin, normalise_phone
 from reintegration.territories.models import Prefecture
 
 from .models import Beneficiary, PenitentiaryEstablishment
+from .selectors import BY_CIN, BY_NAME_AND_BIRTH_DATE, Lookup
 from .services import create_beneficiary
 
 MAX_FILE_SIZE = 5 * 1024 * 1024
@@ -311,6 +312,8 @@ class ImportReport:
     rows: list[RowResult] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    # The files the duplicate checks found, for the access log (selectors.log_lookups).
+    lookups: list[Lookup] = field(default_factory=list)
 
     def _count(self, status: str) -> int:
         return sum(1 for row in self.rows if row.status == status)
@@ -446,32 +449,38 @@ def _parse_row(row: RowResult, raw: dict[str, Any], lookups: _Lookups) -> None:
                 row.error(header, message)
 
 
-def _find_duplicates(rows: list[RowResult], user: User) -> None:
-    """National ID or name + date of birth already registered, or twice in the file."""
+def _find_duplicates(rows: list[RowResult], user: User) -> list[Lookup]:
+    """National ID or name + date of birth already registered, or twice in the file.
+    Returns the files found, each as the user may know of it."""
     valid = [row for row in rows if not row.errors]
     cins = {row.fields["cin"] for row in valid if row.fields.get("cin")}
-    visible = Beneficiary.objects.visible_to(user)
-    taken = set(Beneficiary.objects.filter(cin__in=cins).values_list("cin", flat=True))
-    visible_cins = dict(visible.filter(cin__in=cins).values_list("cin", "file_number"))
     dates = {row.fields["birth_date"] for row in valid}
-    same_people: dict[tuple, str | None] = {}
-    visible_pks = set(visible.filter(birth_date__in=dates).values_list("pk", flat=True))
-    for pk, first, last, birth, number in Beneficiary.objects.filter(birth_date__in=dates).values_list(
-        "pk", "first_name", "last_name", "birth_date", "file_number"
-    ):
-        key = (normalise_name(first), normalise_name(last), birth)
-        same_people[key] = number if pk in visible_pks else same_people.get(key)
+    found = ("pk", "public_id", "cin", "first_name", "last_name", "birth_date", "file_number")
+    holders = {b.cin: b for b in Beneficiary.objects.filter(cin__in=cins).only(*found)}
+    same_people: dict[tuple, list[Beneficiary]] = {}
+    for beneficiary in Beneficiary.objects.filter(birth_date__in=dates).only(*found):
+        key = (normalise_name(beneficiary.first_name), normalise_name(beneficiary.last_name),
+               beneficiary.birth_date)
+        same_people.setdefault(key, []).append(beneficiary)
+    visible_pks = set(
+        Beneficiary.objects.visible_to(user).filter(
+            pk__in=[b.pk for b in holders.values()] + [b.pk for s in same_people.values() for b in s]
+        ).values_list("pk", flat=True)
+    )
+    lookups = []
 
     first_row_with_cin: dict[str, int] = {}
     first_row_with_person: dict[tuple, int] = {}
     for row in valid:
         cin = row.fields.get("cin")
         if cin:
-            if cin in taken:
+            if cin in holders:
+                holder = holders[cin]
+                lookups.append(Lookup(found=holder, by=BY_CIN, in_scope=holder.pk in visible_pks))
                 row.duplicates.append(
                     _("The national ID number %(cin)s is already registered (file %(number)s).")
-                    % {"cin": cin, "number": visible_cins[cin]}
-                    if cin in visible_cins
+                    % {"cin": cin, "number": holder.file_number}
+                    if holder.pk in visible_pks
                     else _("The national ID number %(cin)s is already registered in another "
                            "prefecture.") % {"cin": cin}
                 )
@@ -486,11 +495,15 @@ def _find_duplicates(rows: list[RowResult], user: User) -> None:
             row.fields["birth_date"],
         )
         if key in same_people:
-            number = same_people[key]
+            lookups.extend(
+                Lookup(found=b, by=BY_NAME_AND_BIRTH_DATE, in_scope=b.pk in visible_pks)
+                for b in same_people[key]
+            )
+            numbers = [b.file_number for b in same_people[key] if b.pk in visible_pks]
             row.duplicates.append(
                 _("A file with the same name and date of birth exists (file %(number)s).")
-                % {"number": number}
-                if number
+                % {"number": numbers[0]}
+                if numbers
                 else _("A file with the same name and date of birth exists in another prefecture.")
             )
         elif key in first_row_with_person:
@@ -499,6 +512,7 @@ def _find_duplicates(rows: list[RowResult], user: User) -> None:
                 % {"row": first_row_with_person[key]}
             )
         first_row_with_person.setdefault(key, row.number)
+    return lookups
 
 
 def dry_run(path: Path, user: User) -> ImportReport:
@@ -545,7 +559,7 @@ def dry_run(path: Path, user: User) -> ImportReport:
     if not report.rows:
         report.file_errors.append(_("The file has no row to import under its column names."))
         return report
-    _find_duplicates(report.rows, user)
+    report.lookups = _find_duplicates(report.rows, user)
     return report
 
 

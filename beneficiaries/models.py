@@ -139,6 +139,9 @@ class Beneficiary(models.Model):
         _("guardian's consent signed on"), null=True, blank=True
     )
 
+    # When the file was last closed (services.close_file; cleared when reopened): the
+    # retention period runs from it, whatever is edited afterwards.
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

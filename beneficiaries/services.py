@@ -249,11 +249,13 @@ def _move(*, beneficiary: Beneficiary, user: User, reason: str, to: Status) -> B
             code="bad_move",
         )
     beneficiary.status = to
+    # The retention period of law 09-08 runs from the closure (security.anonymisation).
+    beneficiary.closed_at = timezone.now() if to == Status.CLOSED else None
     # The history record of this save is the move: who, when, from which status (the
     # record before it), to which, and why.
     beneficiary._change_reason = reason
     beneficiary._history_user = user
-    beneficiary.save(update_fields=["status", "updated_at"])
+    beneficiary.save(update_fields=["status", "closed_at", "updated_at"])
     return beneficiary
 
 

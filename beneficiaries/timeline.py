@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from .models import Beneficiary, BeneficiaryDocument
 
 # Fields whose change says nothing to a reader (status has entries of its own).
-QUIET_FIELDS = {"status", "anonymised_at"}
+QUIET_FIELDS = {"status", "closed_at", "anonymised_at"}
 
 
 @dataclass

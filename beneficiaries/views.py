@@ -100,7 +100,7 @@ class BeneficiaryCreateView(PermissionRequiredMixin, CreateView):
     template_name = "beneficiaries/beneficiary_form.html"
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
+        return {**super().get_form_kwargs(), "request": self.request}
 
     def form_valid(self, form):
         try:
@@ -158,7 +158,7 @@ class BeneficiaryUpdateView(ScopedBeneficiaryMixin, UpdateView):
     page_title = _("Edit")
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
+        return {**super().get_form_kwargs(), "request": self.request}
 
     def form_valid(self, form):
         try:

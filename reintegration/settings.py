@@ -162,10 +162,17 @@ AUTHENTICATION_BACKENDS = [
     "reintegration.accounts.backends.AccessBackend",
 ]
 
-# Login throttling: 5 failures lock that username from that address for 15 minutes.
+# Login throttling (reintegration/security/throttling.py), failures within 15 minutes:
+# 5 for a user name from one address, 10 for a user name from any address (its owner's
+# known addresses spared), 20 from one address for any user name. Locks last 15 minutes.
+AXES_HANDLER = "reintegration.security.throttling.LoginThrottle"
 AXES_FAILURE_LIMIT = 5
+LOGIN_FAILURE_LIMIT_PER_ACCOUNT = 10
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = 20
+LOGIN_KNOWN_ADDRESS_DAYS = 90
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
 

@@ -214,6 +214,69 @@ def test_a_national_id_registered_elsewhere_is_refused_without_saying_whose(clie
     assert Beneficiary.objects.count() == 1
 
 
+def lookups() -> list[tuple]:
+    return list(AccessLog.objects.filter(action=AccessLog.Action.LOOKUP).order_by("pk").values_list(
+        "user__username", "object_type", "object_id", "detail", "ip_address",
+    ))
+
+
+def test_a_national_id_found_in_another_prefecture_is_logged_and_told_as_existence_only(
+    client_for, staff, temara, rabat
+):
+    existing = BeneficiaryFactory(cin="AB123456", prefecture=rabat, last_name="Zzyzxrabati")
+    response = client_for(staff).post(CREATE, form_data(temara), REMOTE_ADDR="10.2.3.4")
+
+    assert shows(response, "Demandez à un administrateur, qui voit toutes les préfectures, "
+                           "s’il s’agit de la même personne.")
+    assert existing.file_number not in response.content.decode()
+    assert "Rabat" not in response.content.decode().split('id="main"')[1].split("<form")[0]
+    assert lookups() == [(
+        "staff", "beneficiaries.Beneficiary", str(existing.public_id),
+        "duplicate check by national ID number: file found in another prefecture", "10.2.3.4",
+    )]
+
+
+def test_a_namesake_in_another_prefecture_is_logged_and_neither_named_nor_linked(
+    client_for, staff, temara, rabat
+):
+    existing = BeneficiaryFactory(first_name="Youssef", last_name="Alaoui", cin="CD1",
+                                  birth_date=datetime.date(1990, 5, 17), prefecture=rabat)
+    response = client_for(staff).post(CREATE, form_data(temara))
+
+    assert shows(response, "1 dossier correspondant est enregistré dans une autre préfecture.")
+    assert existing.file_number not in response.content.decode()
+    assert existing.get_absolute_url() not in response.content.decode()
+    assert lookups() == [(
+        "staff", "beneficiaries.Beneficiary", str(existing.public_id),
+        "duplicate check by name and date of birth: file found in another prefecture", "127.0.0.1",
+    )]
+
+
+def test_a_duplicate_in_the_users_own_prefectures_is_logged_as_such(client_for, staff, temara):
+    existing = BeneficiaryFactory(cin="AB123456", prefecture=temara)
+    client_for(staff).post(CREATE, form_data(temara, last_name="Bennani"))
+    [(_user, _type, object_id, detail, _ip)] = lookups()
+    assert object_id == str(existing.public_id)
+    assert detail == "duplicate check by national ID number: file found in the user's prefectures"
+
+
+def test_a_check_that_finds_nobody_writes_nothing_to_the_access_log(client_for, staff, temara):
+    BeneficiaryFactory(cin="ZZ999", first_name="Autre", prefecture=temara)
+    response = client_for(staff).post(CREATE, form_data(temara))
+    assert response.status_code == 302
+    assert lookups() == []
+
+
+def test_the_edit_form_logs_its_duplicate_checks_too(client_for, staff, temara, rabat):
+    elsewhere = BeneficiaryFactory(cin="AB123456", prefecture=rabat)
+    mine = BeneficiaryFactory(cin="", prefecture=temara)
+    response = client_for(staff).post(
+        reverse("beneficiaries:update", args=[mine.public_id]), form_data(temara)
+    )
+    assert response.status_code == 200
+    assert [row[2] for row in lookups()] == [str(elsewhere.public_id)]
+
+
 def test_the_database_refuses_a_second_file_with_the_same_national_id(temara):
     BeneficiaryFactory(cin="AB123456")
     with pytest.raises(IntegrityError), transaction.atomic():

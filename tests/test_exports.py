@@ -144,10 +144,54 @@ def test_cells_keep_numbers_dates_and_signed_phone_numbers():
     assert csv_cell(Decimal("1234.50"), decimal_comma=False) == "1234.50"
     assert csv_cell(datetime.date(2024, 12, 6), decimal_comma=True) == "2024-12-06"
     assert csv_cell("+212612345678", decimal_comma=True) == "+212612345678"
-    assert csv_cell("-cmd|' /C calc'!A0", decimal_comma=True).startswith("'")
-    assert csv_cell("@SUM(A1)", decimal_comma=True) == "'@SUM(A1)"
+    assert xlsx_cell("+212612345678") == "+212612345678"
+    assert csv_cell("-12,50", decimal_comma=True) == "-12,50"
     assert xlsx_cell("bad\x01text") == "badtext"
-    assert xlsx_cell(None) == ""
+
+
+@pytest.mark.parametrize("empty", [None, ""])
+def test_an_empty_value_is_an_empty_cell_in_both_formats(empty):
+    assert csv_cell(empty, decimal_comma=True) == ""
+    assert xlsx_cell(empty) is None
+
+
+# OWASP's list of the characters that start a formula, and payloads seen in the wild.
+FORMULAS = [
+    '=HYPERLINK("http://evil","x")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "\x01=1+1",  # a control character XLSX cannot hold, hiding the "="
+]
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_a_text_a_spreadsheet_would_compute_is_written_as_text_in_both_formats(formula):
+    written = csv_cell(formula, decimal_comma=True)
+    assert written.startswith("'") and written[1:] == formula.replace("\x01", "")
+    assert xlsx_cell(formula) == written
+
+
+def test_empty_cells_of_a_real_export_stay_empty_in_csv_and_xlsx(client_for, staff, temara):
+    BeneficiaryFactory(
+        prefecture=temara, first_name_ar="", last_name_ar="", address="", phone="",
+        consent_signed_on=None,
+    )
+    for read, export_format, empty in ((read_csv, "csv", ""), (read_xlsx, "xlsx", None)):
+        header, row = read(client_for(staff).get(LIST, {"export": export_format}))
+        for name in ("Nom (en arabe)", "Prénom (en arabe)", "Adresse", "Téléphone",
+                     "Consentement signé le"):
+            assert row[header.index(name)] == empty, name
+        assert "'" not in row, "no cell holds a lone apostrophe"
+
+
+def test_a_formula_in_an_export_is_neutralised_in_csv_and_xlsx(client_for, staff, temara):
+    BeneficiaryFactory(prefecture=temara, address="+cmd|' /C calc'!A0", skills="@SUM(A1)")
+    for read, export_format in ((read_csv, "csv"), (read_xlsx, "xlsx")):
+        header, row = read(client_for(staff).get(LIST, {"export": export_format}))
+        assert row[header.index("Adresse")] == "'+cmd|' /C calc'!A0"
 
 
 def test_column_accessors_follow_paths_and_call_methods(temara):

@@ -278,6 +278,30 @@ def test_duplicates_against_the_database_and_inside_the_file(client_for, staff, 
     assert report.new_count == 1
 
 
+def test_the_dry_run_logs_each_file_its_duplicate_checks_found(client_for, staff, temara, rabat):
+    mine = BeneficiaryFactory(cin="AB123456", prefecture=temara)
+    elsewhere = BeneficiaryFactory(cin="CD1", prefecture=rabat)
+    namesake = BeneficiaryFactory(first_name="Omar", last_name="Tazi", cin="",
+                                  birth_date=datetime.date(1980, 1, 1), prefecture=rabat)
+    dry_run(client_for(staff), csv_file(
+        "Bennani;Youssef;;;AB123456;17/05/1990;M;;04.501;",
+        "Idrissi;Ali;;;CD1;17/05/1990;M;;04.501;",
+        "Tazi;Omar;;;;01/01/1980;M;;04.501;",
+        "Alaoui;Sara;;;EF12;02/02/1992;F;;04.501;",
+    ))
+    logged = set(AccessLog.objects.filter(action=AccessLog.Action.LOOKUP).values_list(
+        "user__username", "object_id", "detail",
+    ))
+    assert logged == {
+        ("staff", str(mine.public_id),
+         "duplicate check by national ID number: file found in the user's prefectures"),
+        ("staff", str(elsewhere.public_id),
+         "duplicate check by national ID number: file found in another prefecture"),
+        ("staff", str(namesake.public_id),
+         "duplicate check by name and date of birth: file found in another prefecture"),
+    }
+
+
 def test_only_good_rows_are_imported(client_for, staff):
     client = client_for(staff)
     bad = "Bennani;Omar;;;;31/02/1990;M;;04.501;"

@@ -2,22 +2,27 @@
 notice on intake forms."""
 
 import datetime
+import importlib
 import io
 import json
 import zipfile
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from beneficiaries import services
 from beneficiaries.models import Beneficiary, BeneficiaryDocument
 from ceremonies import documents
+from grants.models import Project
 from reintegration.audit.models import AccessLog
-from reintegration.security.privacy import ANONYMISED
+from reintegration.security.anonymisation import ANONYMISED
 
 from .factories import (
     BeneficiaryFactory,
@@ -42,7 +47,7 @@ def person(staff):
     )
     DocumentFactory(beneficiary=beneficiary)
     project = ProjectFactory(
-        beneficiary=beneficiary, status="approved", convention=ConventionFactory(),
+        beneficiary=beneficiary, status="closed", convention=ConventionFactory(),
         approved_amount=Decimal("45000.00"),
     )
     EquipmentItemFactory(project=project, designation="Four à sole")
@@ -109,7 +114,7 @@ def test_users_of_another_prefecture_get_404(client_for, outsider_staff, person)
 def close_long_ago(beneficiary, years=11):
     Beneficiary.objects.filter(pk=beneficiary.pk).update(
         status=Beneficiary.Status.CLOSED,
-        updated_at=timezone.now() - datetime.timedelta(days=365 * years + 3),
+        closed_at=timezone.now() - datetime.timedelta(days=365 * years + 3),
     )
     beneficiary.refresh_from_db()
     return beneficiary
@@ -132,11 +137,14 @@ def test_a_dry_run_says_what_it_would_do_and_changes_nothing(person):
     assert document.file.storage.exists(document.file.name)
 
 
-def test_files_closed_beyond_the_retention_period_are_anonymised(person):
+def test_files_closed_beyond_the_retention_period_are_anonymised(
+    person, django_capture_on_commit_callbacks
+):
     close_long_ago(person)
     document = person.documents.get()
     stored = document.file.name
-    output = run()
+    with django_capture_on_commit_callbacks(execute=True):
+        output = run()
     assert f"Anonymised {person.file_number}" in output
     person.refresh_from_db()
     assert person.first_name == person.last_name == ANONYMISED
@@ -160,6 +168,7 @@ def test_anonymisation_drops_the_stored_certificates_that_print_the_name(
     handover.refresh_from_db()
     stored = handover.certificate_pdf.name
     assert stored and handover.certificate_pdf.storage.exists(stored)
+    Project.objects.filter(pk=project.pk).update(status=Project.Status.CLOSED)
     close_long_ago(project.beneficiary)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -179,7 +188,7 @@ def test_anonymisation_keeps_the_figures_reports_need(person):
     assert person.prefecture.name_fr == "Skhirate-Témara"
     assert person.status == Beneficiary.Status.CLOSED
     project = person.projects.get()
-    assert project.status == "approved"
+    assert project.status == "closed"
     assert project.approved_amount == Decimal("45000.00")
     assert project.equipment_items.count() == 1 and project.disbursements.count() == 1
 
@@ -220,9 +229,117 @@ def test_an_anonymised_file_is_not_anonymised_twice(person):
     close_long_ago(person)
     run()
     Beneficiary.objects.filter(pk=person.pk).update(
-        updated_at=timezone.now() - datetime.timedelta(days=365 * 12)
+        closed_at=timezone.now() - datetime.timedelta(days=365 * 12)
     )
     assert "0 file(s)" in run()
+
+
+def test_the_retention_period_runs_from_the_closure_whatever_is_edited_afterwards(person, staff):
+    person = close_long_ago(person)
+    person.skills = "Boulangerie, viennoiserie"
+    person.save()  # an edit today, ten years after the closure
+    assert f"Would anonymise {person.file_number}" in run("--dry-run")
+
+
+def test_closing_a_file_records_the_moment_and_reopening_it_clears_it(person, staff):
+    services.close_file(beneficiary=person, user=staff, reason="Parti à l'étranger.")
+    person.refresh_from_db()
+    assert timezone.now() - person.closed_at < datetime.timedelta(minutes=1)
+    services.reopen_file(beneficiary=person, user=staff, reason="De retour.")
+    person.refresh_from_db()
+    assert person.closed_at is None
+
+
+def test_a_file_reopened_and_closed_again_counts_from_its_last_closure(person, staff):
+    close_long_ago(person)
+    services.reopen_file(beneficiary=person, user=staff, reason="De retour.")
+    services.close_file(beneficiary=person, user=staff, reason="Parti de nouveau.")
+    assert "0 file(s)" in run("--dry-run")
+
+
+def test_files_closed_before_the_closure_date_existed_get_their_last_move_to_closed(person, staff):
+    person = services.close_file(beneficiary=person, user=staff, reason="Parti à l'étranger.")
+    closed_on = person.history.latest().history_date
+    person.skills = "Pâtisserie"
+    person.save()  # a later edit, whose date the old rule counted from
+    without_history = BeneficiaryFactory(status=Beneficiary.Status.CLOSED)
+    without_history.history.all().delete()
+    Beneficiary.objects.update(closed_at=None)
+    migration = importlib.import_module("beneficiaries.migrations.0006_beneficiary_closed_at")
+
+    migration.closure_dates(apps, None)
+
+    person.refresh_from_db()
+    without_history.refresh_from_db()
+    assert person.closed_at == closed_on
+    assert without_history.closed_at == without_history.updated_at
+
+
+def test_a_file_closed_without_its_closure_date_counts_from_its_last_change(person):
+    Beneficiary.objects.filter(pk=person.pk).update(
+        status=Beneficiary.Status.CLOSED, closed_at=None,
+        updated_at=timezone.now() - datetime.timedelta(days=365 * 11),
+    )
+    assert f"Would anonymise {person.file_number}" in run("--dry-run")
+
+
+def test_a_file_whose_project_is_still_under_way_is_held_back_and_listed(person):
+    close_long_ago(person)
+    Project.objects.filter(beneficiary=person).update(status=Project.Status.ACTIVE)
+    output = run()
+    assert f"Held back {person.file_number}" in output and "0 file(s)" in output
+    person.refresh_from_db()
+    assert person.anonymised_at is None and person.last_name == "Bennani"
+
+
+def test_a_group_project_keeps_what_belongs_to_the_others_too(person):
+    partner = BeneficiaryFactory(first_name="Karim", last_name="Naciri")
+    group = ProjectFactory(
+        beneficiary=person, status="closed", convention=ConventionFactory(),
+        approved_amount=Decimal("30000.00"), title="Atelier Bennani et Naciri",
+        description="Atelier commun de Youssef Bennani et Karim Naciri.",
+    )
+    group.co_beneficiaries.add(partner)
+    close_long_ago(person)
+    run()
+    group.refresh_from_db()
+    assert group.title == f"Atelier {ANONYMISED} et Naciri"
+    assert group.description == f"Atelier commun de {ANONYMISED} et Karim Naciri."
+
+
+# --- a file deleted ----------------------------------------------------------------------
+
+
+def test_deleting_a_file_in_the_admin_leaves_no_name_or_number_in_its_history(
+    client_for, admin_user, staff
+):
+    beneficiary = BeneficiaryFactory(first_name="Youssef", last_name="Bennani", cin="AB123456",
+                                     phone="+212612345678", address="12 rue des Orangers")
+    beneficiary.address = "Hay Nahda"
+    beneficiary.save()
+    DocumentFactory(beneficiary=beneficiary, original_name="cin_bennani.pdf")
+    url = reverse("admin:beneficiaries_beneficiary_delete", args=[beneficiary.pk])
+
+    response = client_for(admin_user).post(url, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Beneficiary.objects.filter(pk=beneficiary.pk).exists()
+    records = Beneficiary.history.filter(id=beneficiary.pk)
+    assert records.filter(history_type="-", history_user=admin_user).exists()
+    assert set(records.values_list("first_name", "last_name", "cin", "phone", "address")) == {
+        (ANONYMISED, ANONYMISED, "", "", ""),
+    }
+    assert set(BeneficiaryDocument.history.filter(beneficiary_id=beneficiary.pk).values_list(
+        "original_name", flat=True)) == {f"cin_{ANONYMISED}.pdf"}
+    [entry] = LogEntry.objects.filter(object_id=str(beneficiary.pk))
+    assert entry.object_repr == f"{ANONYMISED} ({beneficiary.file_number})"
+
+
+def test_a_file_deleted_by_a_script_is_scrubbed_the_same_way(temara):
+    beneficiary = BeneficiaryFactory(last_name="Bennani", cin="AB123456")
+    Beneficiary.objects.filter(pk=beneficiary.pk).delete()
+    assert not Beneficiary.history.filter(id=beneficiary.pk, last_name="Bennani").exists()
+    assert not Beneficiary.history.filter(id=beneficiary.pk, cin="AB123456").exists()
 
 
 # --- the law 09-08 notice ---------------------------------------------------------------

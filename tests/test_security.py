@@ -82,6 +82,78 @@ def test_a_successful_login_resets_the_count(client, staff):
     assert log_in(client, "staff").status_code == 302
 
 
+def fail_from_addresses(username, count, first=1, prefix="10.0.0."):
+    """`count` wrong passwords for `username`, each from an address of its own."""
+    for number in range(first, first + count):
+        log_in(Client(), username, "wrong-password", REMOTE_ADDR=f"{prefix}{number}")
+
+
+def test_ten_wrong_passwords_from_ten_addresses_lock_the_account_from_everywhere(staff, officer):
+    fail_from_addresses("staff", 10)
+    assert log_in(Client(), "staff", REMOTE_ADDR="10.0.1.99").status_code == 429
+    # The account, not the addresses: others log in from them.
+    assert log_in(Client(), "officer", REMOTE_ADDR="10.0.0.1").status_code == 302
+
+
+def test_nine_wrong_passwords_from_many_addresses_do_not_lock_the_account(staff):
+    fail_from_addresses("staff", 9)
+    assert log_in(Client(), "staff", REMOTE_ADDR="10.0.1.99").status_code == 302
+
+
+def test_guessing_from_elsewhere_never_shuts_the_owner_out_of_an_address_they_used(staff):
+    office = Client()
+    assert log_in(office, "staff", REMOTE_ADDR="192.168.1.10").status_code == 302
+    office.post(reverse("logout"))
+    fail_from_addresses("staff", 30)
+    assert log_in(Client(), "staff", REMOTE_ADDR="10.0.1.99").status_code == 429
+    assert log_in(Client(), "staff", REMOTE_ADDR="192.168.1.10").status_code == 302
+
+
+def test_an_account_lock_ends_with_the_cool_off_however_long_the_guessing_goes_on(staff):
+    fail_from_addresses("staff", 10)
+    fail_from_addresses("staff", 40, first=11)  # while locked: refused and not counted
+    assert sum(AccessAttempt.objects.values_list("failures_since_start", flat=True)) == 10
+    assert log_in(Client(), "staff", REMOTE_ADDR="10.0.1.99").status_code == 429
+    AccessAttempt.objects.update(attempt_time=timezone.now() - datetime.timedelta(minutes=16))
+    assert log_in(Client(), "staff", REMOTE_ADDR="10.0.1.99").status_code == 302
+
+
+def test_password_spraying_from_one_address_is_stopped_after_twenty_accounts(staff):
+    sprayer = Client()
+    for number in range(20):
+        log_in(sprayer, f"agent{number}", "Printemps2024!", REMOTE_ADDR="10.6.6.6")
+    assert log_in(Client(), "staff", REMOTE_ADDR="10.6.6.6").status_code == 429
+    # The address, not the account: its owner logs in from elsewhere.
+    assert log_in(Client(), "staff", REMOTE_ADDR="10.0.1.99").status_code == 302
+
+
+def test_an_office_address_stays_open_after_nineteen_mistyped_passwords(staff):
+    for number in range(19):
+        log_in(Client(), f"colleague{number}", "wrong-password", REMOTE_ADDR="10.6.6.6")
+    assert log_in(Client(), "staff", REMOTE_ADDR="10.6.6.6").status_code == 302
+
+
+def test_logging_in_to_ones_own_account_does_not_clear_an_addresses_failures_on_others(staff):
+    for number in range(19):
+        log_in(Client(), f"agent{number}", "wrong-password", REMOTE_ADDR="10.6.6.6")
+    own = Client()
+    assert log_in(own, "staff", REMOTE_ADDR="10.6.6.6").status_code == 302
+    own.post(reverse("logout"))
+    log_in(Client(), "agent19", "wrong-password", REMOTE_ADDR="10.6.6.6")
+    assert log_in(Client(), "staff", REMOTE_ADDR="10.6.6.6").status_code == 429
+
+
+def test_the_lockout_page_says_neither_which_count_nor_whether_the_account_exists(staff):
+    fail_from_addresses("staff", 10)
+    fail_from_addresses("nobody", 10, prefix="10.0.2.")
+    alerts = []
+    for username in ("staff", "nobody"):
+        content = log_in(Client(), username, REMOTE_ADDR="10.0.3.1").content.decode()
+        alerts.append(re.search(r'<div class="alert.*?</div>', content, re.DOTALL).group())
+    assert "bloquée pendant 15 minutes" in alerts[0]
+    assert alerts[0] == alerts[1]
+
+
 def test_the_lockout_page_is_translated_into_arabic(client, staff):
     for _attempt in range(5):
         log_in(client, "staff", "wrong-password")

@@ -15,6 +15,7 @@ class AccessLog(models.Model):
         EXPORT = "export", _("Export")
         PDF = "pdf", _("PDF generated")
         IMPORT = "import", _("Import")
+        LOOKUP = "lookup", _("Duplicate check found a file")
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -38,13 +39,12 @@ class AccessLog(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type} {self.object_id}"
 
 
-def log_access(request, action: str, obj=None, detail: str = "") -> AccessLog:
-    """Record that `request.user` did `action` on `obj` (or on a list, for exports)."""
+def _entry(request, action: str, obj, detail: str) -> AccessLog:
     object_type = obj._meta.label if obj is not None else ""
     object_id = ""
     if obj is not None:
         object_id = str(getattr(obj, "public_id", None) or obj.pk)
-    return AccessLog.objects.create(
+    return AccessLog(
         user=request.user if request.user.is_authenticated else None,
         action=action,
         object_type=object_type,
@@ -52,4 +52,18 @@ def log_access(request, action: str, obj=None, detail: str = "") -> AccessLog:
         detail=detail[:255],
         ip_address=request.META.get("REMOTE_ADDR") or None,
         path=request.get_full_path()[:500],
+    )
+
+
+def log_access(request, action: str, obj=None, detail: str = "") -> AccessLog:
+    """Record that `request.user` did `action` on `obj` (or on a list, for exports)."""
+    entry = _entry(request, action, obj, detail)
+    entry.save()
+    return entry
+
+
+def log_accesses(request, action: str, entries) -> list[AccessLog]:
+    """`log_access` for many objects at once: `entries` are (object, detail) pairs."""
+    return AccessLog.objects.bulk_create(
+        [_entry(request, action, obj, detail) for obj, detail in entries]
     )

@@ -33,8 +33,10 @@ FORMATS = ("csv", "xlsx")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UTF8_BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only when it starts with this mark
 
-# Characters a spreadsheet takes as the start of a formula ("CSV injection").
-FORMULA_START = ("=", "@", "\t", "\r")
+# Characters a spreadsheet takes as the start of a formula ("CSV injection", OWASP).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A sign followed by digits only (a phone number in E.164, a negative amount typed as
+# text) computes nothing: it is left as typed.
 SIGNED_NUMBER = re.compile(r"^[+-][\d\s.,]*$")
 # Control characters that the XLSX format cannot hold.
 ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -85,11 +87,12 @@ def _plain(value) -> Any:
     return str(value)
 
 
-def _safe_text(text: str) -> str:
-    """Make sure no text cell is read as a formula by a spreadsheet."""
-    if text.startswith(FORMULA_START) or (
-        text[:1] in "+-" and not SIGNED_NUMBER.match(text)
-    ):
+def text_cell(text: str) -> str:
+    """A text as both formats write it: without the control characters XLSX cannot
+    hold, and never read as a formula by a spreadsheet (a leading apostrophe, the mark
+    Excel and LibreOffice take for "this is text"). An empty text stays empty."""
+    text = ILLEGAL_XML.sub("", text)
+    if text.startswith(FORMULA_START) and not SIGNED_NUMBER.match(text):
         return "'" + text
     return text
 
@@ -105,15 +108,15 @@ def csv_cell(value, decimal_comma: bool) -> str:
         return text.replace(".", ",") if decimal_comma else text
     if isinstance(value, int):
         return str(value)
-    return _safe_text(value)
+    return text_cell(value)
 
 
 def xlsx_cell(value) -> Any:
+    """The cell's value; None (a cell left out, truly empty) for an empty text."""
     value = _plain(value)
     if isinstance(value, str):
-        text = ILLEGAL_XML.sub("", value)
-        # openpyxl would store a text starting with "=" as a formula.
-        return "'" + text if text.startswith("=") else text
+        # Neutralised, a text never starts with "=", which openpyxl would store as a formula.
+        return text_cell(value) or None
     return value
 
 

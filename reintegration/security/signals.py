@@ -1,10 +1,14 @@
-"""A deactivated account is logged out everywhere at once, whoever deactivates it
-(Django admin, a script, a service)."""
+"""What must happen whoever makes the change (Django admin, a script, a service): a
+deactivated account is logged out everywhere at once; a deleted file leaves nothing
+that identifies the person in its history."""
 
 from django.conf import settings
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from beneficiaries.models import Beneficiary
+
+from .anonymisation import scrub_deleted_beneficiary
 from .sessions import end_sessions_of
 
 
@@ -22,3 +26,11 @@ def end_sessions_on_deactivation(sender, instance, created, **kwargs):
     if getattr(instance, "_security_deactivated", False):
         # Same transaction: if the deactivation is rolled back, the sessions stay.
         end_sessions_of(instance)
+
+
+@receiver(post_delete, sender=Beneficiary, dispatch_uid="security_scrub_deleted_beneficiary")
+def scrub_deleted_file(sender, instance, **kwargs):
+    """A deleted file's history keeps its versions (django-simple-history writes one
+    more for the deletion, before this runs): what identified the person goes from
+    them, whoever deletes it (Django admin, a script)."""
+    scrub_deleted_beneficiary(instance)

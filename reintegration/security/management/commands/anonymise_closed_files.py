@@ -1,13 +1,20 @@
 """`manage.py anonymise_closed_files [--years N] [--dry-run]`: law 09-08 retention.
 
-Files closed for more than the retention period (settings.RETENTION_YEARS, default 10)
-lose what identifies the person; the figures reports need stay.
+Files closed for more than the retention period (settings.RETENTION_YEARS, default 10),
+counted from their closure, lose what identifies the person everywhere
+(reintegration/security/anonymisation.py); the figures reports need stay. A file whose
+project is still under way is held back and listed, for staff to close the project.
 """
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from reintegration.security.privacy import anonymise_beneficiary, files_due_for_anonymisation
+from reintegration.security.anonymisation import (
+    anonymise_beneficiary,
+    closed_beyond_retention,
+    files_due_for_anonymisation,
+    with_running_project,
+)
 
 
 class Command(BaseCommand):
@@ -32,8 +39,13 @@ class Command(BaseCommand):
             if not dry_run:
                 anonymise_beneficiary(beneficiary=beneficiary)
             self.stdout.write(
-                f"{verb} {beneficiary.file_number} (closed, last change "
-                f"{beneficiary.updated_at:%Y-%m-%d}; {documents} document(s) {fate})"
+                f"{verb} {beneficiary.file_number} (closed on {beneficiary.closure:%Y-%m-%d}; "
+                f"{documents} document(s) {fate})"
+            )
+        for beneficiary in with_running_project(closed_beyond_retention(years=years)):
+            self.stdout.write(
+                f"Held back {beneficiary.file_number} (closed on {beneficiary.closure:%Y-%m-%d}): "
+                "a project is still under way; close or abandon it first."
             )
         self.stdout.write(
             f"{verb} {len(due)} file(s) closed for more than {years} years."
