@@ -25,7 +25,7 @@ from beneficiaries.models import Beneficiary
 from reintegration.audit.models import AccessLog, log_access
 from reintegration.common.exports import ExportMixin
 from reintegration.common.pagination import ListPaginator
-from reintegration.common.uploads import sniff_content_type
+from reintegration.common.uploads import EXTENSIONS, sniff_content_type
 from reintegration.common.views import RememberFiltersMixin
 
 from . import funding, services
@@ -380,8 +380,10 @@ class FrameworkAgreementDocumentView(PermissionRequiredMixin, View):
             raise Http404
         log_access(request, AccessLog.Action.DOWNLOAD, agreement, detail="framework agreement")
         agreement.document.open("rb")
+        content_type = sniff_content_type(agreement.document) or "application/octet-stream"
+        extension = EXTENSIONS.get(content_type, "")
         return FileResponse(
-            agreement.document, content_type="application/pdf", filename=f"{agreement.reference}.pdf"
+            agreement.document, content_type=content_type, filename=f"{agreement.reference}{extension}"
         )
 
 

@@ -471,3 +471,40 @@ def test_opening_the_bank_certificate_is_logged(change, officer, client_for):
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
     assert AccessLog.objects.filter(action=AccessLog.Action.DOWNLOAD, object_id=str(change.pk)).exists()
+
+
+def test_the_data_migration_gives_each_sent_order_the_rib_of_the_day_it_was_sent(
+    order_world, supplier, staff
+):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("grants.migrations.0010_order_identifiers_in_force")
+    convention, _project, lines = order_world
+    sent = procurement.create_purchase_order(
+        supplier=supplier,
+        convention=convention,
+        lines=[lines[0]],
+        user=staff,
+        ordered_on=datetime.date(2024, 10, 1),
+    )
+    procurement.send_purchase_order(purchase_order=sent, user=staff)
+    draft = procurement.create_purchase_order(
+        supplier=supplier,
+        convention=convention,
+        lines=[lines[1]],
+        user=staff,
+        ordered_on=datetime.date(2024, 10, 2),
+    )
+    # As before this change: the supplier's RIB edited in place, nothing kept on the orders.
+    supplier.rib = NEW_RIB
+    supplier.save()
+    PurchaseOrder.objects.update(supplier_rib="", supplier_ice="")
+
+    migration.backfill(apps, None)
+
+    sent.refresh_from_db()
+    draft.refresh_from_db()
+    assert (sent.supplier_rib, sent.supplier_ice) == (OLD_RIB, ICE)
+    assert draft.supplier_rib == NEW_RIB

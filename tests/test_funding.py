@@ -352,3 +352,16 @@ def test_the_data_migration_makes_each_partner_the_100_percent_partner(temara):
     assert (share.partner, share.share) == (convention.partner, Decimal("100"))
     migration.backfill(apps, None)  # a second run adds nothing
     assert convention.partner_shares.count() == 1
+
+
+def test_opening_the_signed_agreement_is_logged(convention, auditor, client_for):
+    from django.core.files.base import ContentFile
+
+    from reintegration.audit.models import AccessLog
+
+    agreement = convention.framework_agreement
+    agreement.document.save("accord.pdf", ContentFile(b"%PDF-1.4\n%accord\n"))
+    response = client_for(auditor).get(reverse("grants:framework_agreement_document", args=[agreement.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert AccessLog.objects.filter(action=AccessLog.Action.DOWNLOAD, object_id=str(agreement.pk)).exists()
