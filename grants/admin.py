@@ -14,11 +14,14 @@ from simple_history.admin import SimpleHistoryAdmin
 from reintegration.common.money import format_money
 from reintegration.sequences.models import next_number
 
+from .forms import BaseConventionPartnerFormSet
 from .models import (
     Convention,
+    ConventionPartner,
     Disbursement,
     EquipmentItem,
     FollowUpVisit,
+    FrameworkAgreement,
     KitItem,
     Partner,
     Project,
@@ -28,8 +31,9 @@ from .models import (
     Review,
     Sector,
     Supplier,
+    SupplierBankChange,
 )
-from .procurement_forms import SupplierForm
+from .procurement_forms import BANK_FIELDS, SupplierForm
 from .services import refresh_convention_figures, refresh_outcome, refresh_outcomes
 
 
@@ -84,12 +88,62 @@ class PartnerAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["prefecture"]
 
 
+class ConventionInline(ReadOnlyInline):
+    model = Convention
+    fields = ["reference", "title", "prefecture", "envelope", "status"]
+    readonly_fields = fields
+    show_change_link = True
+
+
+@admin.register(FrameworkAgreement)
+class FrameworkAgreementAdmin(SimpleHistoryAdmin):
+    list_display = ["reference", "title", "signed_on", "starts_on", "ends_on"]
+    search_fields = ["reference", "title", "parties__name"]
+    list_filter = ["parties"]
+    filter_horizontal = ["parties"]
+    date_hierarchy = "starts_on"
+    readonly_fields = ["created_at"]
+    inlines = [ConventionInline]
+
+
+class ConventionPartnerInline(admin.TabularInline):
+    """The partners that fund the convention; their shares add up to 100 %."""
+
+    model = ConventionPartner
+    formset = BaseConventionPartnerFormSet
+    extra = 0
+    min_num = 1
+    fields = ["partner", "share"]
+    autocomplete_fields = ["partner"]
+
+
+@admin.register(ConventionPartner)
+class ConventionPartnerAdmin(SimpleHistoryAdmin):
+    """Read here; changed with the convention (its inline), where the shares are checked
+    together."""
+
+    list_display = ["convention", "partner", "share"]
+    list_filter = ["partner__kind"]
+    search_fields = ["convention__reference", "partner__name"]
+    list_select_related = ["convention", "partner"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Convention)
 class ConventionAdmin(SimpleHistoryAdmin):
     list_display = ["reference", "title", "partner", "prefecture", "envelope_display", "status"]
-    list_filter = ["status", "indh_phase", "indh_programme", "prefecture__region"]
-    search_fields = ["reference", "title", "partner__name"]
-    autocomplete_fields = ["partner", "prefecture"]
+    list_filter = ["status", "indh_phase", "indh_programme", "prefecture__region", "framework_agreement"]
+    search_fields = ["reference", "title", "partner__name", "partner_shares__partner__name"]
+    autocomplete_fields = ["partner", "prefecture", "framework_agreement"]
+    inlines = [ConventionPartnerInline]
     date_hierarchy = "starts_on"
     readonly_fields = ["created_at"]
 
@@ -207,11 +261,57 @@ class ReviewAdmin(SimpleHistoryAdmin):
         return False
 
 
+class SupplierBankChangeInline(ReadOnlyInline):
+    model = SupplierBankChange
+    fields = ["requested_at", "requested_by", "old_rib", "new_rib", "old_ice", "new_ice", "status",
+              "decided_by", "decided_at"]
+    readonly_fields = fields
+    show_change_link = True
+
+
 @admin.register(Supplier)
 class SupplierAdmin(SimpleHistoryAdmin):
+    """RIB and ICE are set when a supplier is added; afterwards they change only through a
+    `SupplierBankChange` approved by a second person (grants.procurement_bank)."""
+
     form = SupplierForm  # the same ICE, RIB and phone checks as the staff pages
     list_display = ["name", "ice", "phone", "email"]
     search_fields = ["name", "ice", "rc", "tax_id", "email"]
+    inlines = [SupplierBankChangeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly + list(BANK_FIELDS) if obj is not None else readonly
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Reverting the history restores every field, read-only ones included: the
+            # bank details stay those in force, read under the row's lock.
+            current = Supplier.objects.select_for_update().get(pk=obj.pk)
+            obj.rib, obj.ice = current.rib, current.ice
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(SupplierBankChange)
+class SupplierBankChangeAdmin(SimpleHistoryAdmin):
+    """The requests and their decisions, read-only: they are made on the staff pages,
+    where the decision asks for a fresh one-time code."""
+
+    list_display = ["requested_at", "supplier", "requested_by", "status", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["supplier__name", "supplier__ice", "new_rib", "old_rib", "requested_by__username",
+                     "decided_by__username"]
+    list_select_related = ["supplier", "requested_by", "decided_by"]
+    date_hierarchy = "requested_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class OrderLineInline(admin.TabularInline):
@@ -244,7 +344,7 @@ class PurchaseOrderAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
     list_select_related = ["supplier", "convention"]
     autocomplete_fields = ["supplier", "convention"]
     date_hierarchy = "ordered_on"
-    readonly_fields = ["number", "status", "created_by", "created_at"]
+    readonly_fields = ["number", "status", "supplier_rib", "supplier_ice", "created_by", "created_at"]
     inlines = [OrderLineInline, QuoteInline]
     # Its lines count as disbursed once it is invoiced (a history revert may undo that).
     convention_path = "lines__project__convention"

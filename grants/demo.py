@@ -1,5 +1,6 @@
-"""Demo grants: trade sectors and their kits, the Skhirate-Témara CPDH convention of
-500,000 DH (INDH phase 3) and the projects of the seven Témara beneficiaries of the
+"""Demo grants: trade sectors and their kits, the national framework agreement between
+the Foundation and the INDH, the Skhirate-Témara CPDH convention of 500,000 DH (INDH
+phase 3; 80 % CPDH, 20 % Foundation) and the projects of the seven Témara beneficiaries of the
 6 December 2024 ceremony, plus a few in Rabat, in various states.
 
 Idempotent: sectors, kit items, partners and conventions are looked up by name or
@@ -17,8 +18,8 @@ from django.core.files.base import ContentFile
 from beneficiaries.models import Beneficiary
 from reintegration.territories.models import Prefecture
 
-from . import services
-from .models import Convention, EquipmentItem, KitItem, Partner, Project, Sector
+from . import funding, services
+from .models import Convention, EquipmentItem, FrameworkAgreement, KitItem, Partner, Project, Sector
 
 TEMARA, RABAT = "04.501", "04.421"
 COMMITTEE_DECIDED_ON = datetime.date(2024, 10, 3)
@@ -82,6 +83,22 @@ CONVENTIONS = [
         "max_per_project": Decimal("200000.00"), "quote_threshold": Decimal("50000.00"),
     },
 ]
+
+# The national partnership agreement above the local conventions, and who funds each.
+FOUNDATION_PARTNER = "Fondation pour la réinsertion des détenus"
+INDH_PARTNER = "Coordination nationale de l'INDH"
+FRAMEWORK_AGREEMENT = {
+    "reference": "AC-FRD-INDH-2023",
+    "title": "Accord-cadre de partenariat Fondation – INDH pour l'inclusion économique des anciens détenus "
+             "(phase 3)",
+    "signed_on": datetime.date(2023, 6, 20), "starts_on": datetime.date(2023, 7, 1),
+    "ends_on": datetime.date(2027, 12, 31),
+}
+# convention reference -> (partner, share of the envelope in %)
+SHARES = {
+    "CONV-INDH3-ST-2024-01": [("CPDH Skhirate-Témara", Decimal("80")), (FOUNDATION_PARTNER, Decimal("20"))],
+    "CONV-INDH3-RB-2024-01": [("CPDH Rabat", Decimal("100"))],
+}
 
 RETURN_REASON = "Joindre le devis du bac à shampoing et préciser l’adresse du local."
 APPROVE_REASON = "Dossier complet, étude de faisabilité concluante ; avis favorable du comité provincial."
@@ -150,7 +167,10 @@ def feasibility_pdf(title: str) -> bytes:
 def seed(*, users, stdout) -> None:
     prefectures = {p.code: p for p in Prefecture.objects.filter(code__in=[TEMARA, RABAT])}
     sectors = {name: _sector(name, name_ar, name_en, kit) for name, name_ar, name_en, kit in SECTORS}
-    conventions = {data["prefecture"]: _convention(data, prefectures) for data in CONVENTIONS}
+    agreement = _framework_agreement()
+    conventions = {data["prefecture"]: _convention(data, prefectures, agreement) for data in CONVENTIONS}
+    for convention in conventions.values():
+        _partners(convention, users["admin"])
     staff = {TEMARA: users["staff"], RABAT: users["staff_rabat"]}
     officers = {TEMARA: users["officer"], RABAT: users["officer_rabat"]}
 
@@ -188,7 +208,29 @@ def _sector(name_fr, name_ar, name_en, kit) -> Sector:
     return sector
 
 
-def _convention(data, prefectures) -> Convention:
+def _framework_agreement() -> FrameworkAgreement:
+    foundation, _created = Partner.objects.get_or_create(
+        name=FOUNDATION_PARTNER, defaults={"kind": Partner.Kind.FOUNDATION}
+    )
+    indh, _created = Partner.objects.get_or_create(name=INDH_PARTNER, defaults={"kind": Partner.Kind.INDH})
+    data = dict(FRAMEWORK_AGREEMENT)
+    agreement, created = FrameworkAgreement.objects.get_or_create(
+        reference=data.pop("reference"), defaults=data
+    )
+    if created:
+        agreement.parties.set([foundation, indh])
+    return agreement
+
+
+def _partners(convention: Convention, admin) -> None:
+    """Who funds the convention, unless someone set its shares already (a rerun)."""
+    if convention.partner_shares.exclude(partner=convention.partner, share=100).exists():
+        return
+    shares = [(Partner.objects.get(name=name), share) for name, share in SHARES[convention.reference]]
+    funding.set_convention_partners(convention=convention, shares=shares, user=admin)
+
+
+def _convention(data, prefectures, agreement) -> Convention:
     data = dict(data)
     prefecture = prefectures[data.pop("prefecture")]
     partner, _created = Partner.objects.get_or_create(
@@ -199,9 +241,12 @@ def _convention(data, prefectures) -> Convention:
         defaults={
             **data, "partner": partner, "prefecture": prefecture, "indh_phase": 3,
             "indh_programme": Convention.IndhProgramme.INCOME, "max_share": MAX_SHARE,
-            "status": Convention.Status.ACTIVE,
+            "status": Convention.Status.ACTIVE, "framework_agreement": agreement,
         },
     )
+    if convention.framework_agreement_id is None:  # a convention seeded before the agreement existed
+        convention.framework_agreement = agreement
+        convention.save(update_fields=["framework_agreement"])
     return convention
 
 

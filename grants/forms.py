@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from beneficiaries.models import Beneficiary
 from reintegration.common.uploads import validate_document
 
-from .models import Convention, EquipmentItem, Partner, Project, Sector
+from .funding import shares_problem
+from .models import Convention, ConventionPartner, EquipmentItem, Partner, Project, Sector
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY_ATTRS = {"min": "0", "step": "0.01", "inputmode": "decimal"}
@@ -31,7 +32,8 @@ class ConventionForm(forms.ModelForm):
     class Meta:
         model = Convention
         fields = [
-            "reference", "title", "partner", "prefecture", "indh_phase", "indh_programme",
+            "reference", "title", "partner", "prefecture", "framework_agreement", "indh_phase",
+            "indh_programme",
             "signed_on", "starts_on", "ends_on", "envelope", "max_per_project", "max_share",
             "quote_threshold", "status", "document",
         ]
@@ -45,10 +47,14 @@ class ConventionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["partner"].queryset = Partner.objects.select_related("prefecture")
+        self.fields["partner"].help_text = _(
+            "The partner that signs the convention; the partners that fund it and their "
+            "shares are set on the convention's page."
+        )
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Fieldset(_("Convention"), row("reference", "status"), "title", row("partner", "prefecture"),
-                     row("indh_phase", "indh_programme")),
+                     "framework_agreement", row("indh_phase", "indh_programme")),
             Fieldset(_("Dates"), row("signed_on", "starts_on", "ends_on", width="col-md-4")),
             Fieldset(_("Budget and funding rules"),
                      row("envelope", "max_per_project", width="col-md-6"),
@@ -91,6 +97,38 @@ class ConventionForm(forms.ModelForm):
         if starts_on and ends_on and ends_on < starts_on:
             self.add_error("ends_on", _("The end date must be after the start date."))
         return cleaned
+
+
+class ConventionPartnerForm(forms.ModelForm):
+    class Meta:
+        model = ConventionPartner
+        fields = ["partner", "share"]
+        widgets = {"share": forms.NumberInput(attrs={"min": "0.01", "max": "100", "step": "0.01"})}
+
+
+class BaseConventionPartnerFormSet(forms.BaseInlineFormSet):
+    """The partners of a convention, whose shares add up to 100 % (staff page and admin)."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        problem = shares_problem(self.shares())
+        if problem:
+            raise ValidationError(problem, code="shares")
+
+    def shares(self) -> list[tuple[Partner, Decimal]]:
+        return [
+            (form.cleaned_data["partner"], form.cleaned_data["share"])
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+
+ConventionPartnerFormSet = forms.inlineformset_factory(
+    Convention, ConventionPartner, form=ConventionPartnerForm, formset=BaseConventionPartnerFormSet,
+    extra=2, can_delete=True,
+)
 
 
 class ProjectForm(forms.ModelForm):

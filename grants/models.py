@@ -1,4 +1,5 @@
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from beneficiaries.models import Beneficiary
 from reintegration.accounts.scope import scope_filter
 from reintegration.common.links import uuid_url
+from reintegration.common.validators import validate_ice, validate_rib
 from reintegration.territories.models import Prefecture
 
 ZERO = Decimal("0.00")
@@ -68,6 +70,59 @@ class Partner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class FrameworkAgreementQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """National agreements: every user with a role reads them (the conventions under
+        them keep their own scope)."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser or user.role is not None:
+            return self
+        return self.none()
+
+
+def framework_document_upload_to(instance, filename: str) -> str:
+    return f"framework_agreements/{uuid.uuid4().hex}.pdf"
+
+
+class FrameworkAgreement(models.Model):
+    """A national partnership agreement (*accord-cadre*), e.g. between the Foundation and
+    the INDH, under which the provincial committees sign the local conventions."""
+
+    reference = models.CharField(_("reference"), max_length=50, unique=True)
+    title = models.CharField(_("title"), max_length=255)
+    parties = models.ManyToManyField(
+        Partner, related_name="framework_agreements", verbose_name=_("parties")
+    )
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    document = models.FileField(
+        _("signed agreement"), upload_to=framework_document_upload_to, blank=True
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords(m2m_fields=[parties])
+    objects = FrameworkAgreementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "reference"]
+        verbose_name = _("framework agreement")
+        verbose_name_plural = _("framework agreements")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="framework_agreement_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} — {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("grants:framework_agreement_detail", args=[self.pk])
 
 
 class ConventionQuerySet(models.QuerySet):
@@ -177,6 +232,11 @@ class Convention(models.Model):
         Prefecture, on_delete=models.PROTECT, related_name="conventions",
         verbose_name=_("prefecture or province"),
     )
+    framework_agreement = models.ForeignKey(
+        FrameworkAgreement, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="conventions", verbose_name=_("framework agreement"),
+        help_text=_("The national agreement under which this convention is signed."),
+    )
     indh_phase = models.PositiveSmallIntegerField(
         _("INDH phase"), default=3, validators=[MinValueValidator(1), MaxValueValidator(3)]
     )
@@ -251,6 +311,106 @@ class Convention(models.Model):
         self.disbursed = figures.disbursed
         self.remaining = self.envelope - self.committed
         return self
+
+
+class ConventionPartner(models.Model):
+    """A partner that funds a convention, with its share of the envelope. The shares of a
+    convention's partners add up to 100 % (`grants.services.set_convention_partners`, the
+    forms and the admin check it); each partner's part of what is committed and disbursed
+    follows from its share (`partner_parts`)."""
+
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="partner_shares",
+        verbose_name=_("convention"),
+    )
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="convention_shares",
+        verbose_name=_("partner"),
+    )
+    share = models.DecimalField(
+        _("share of the envelope (%)"), max_digits=5, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-share", "partner__name"]
+        verbose_name = _("convention partner")
+        verbose_name_plural = _("convention partners")
+        constraints = [
+            models.UniqueConstraint(fields=["convention", "partner"], name="convention_partner_once"),
+            models.CheckConstraint(
+                condition=Q(share__gt=0) & Q(share__lte=100), name="convention_partner_share_percentage"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} — {self.share} %"
+
+
+FULL_SHARE = Decimal("100")
+CENT = Decimal("0.01")
+
+
+def split_by_shares(total: Decimal, shares: list[Decimal]) -> list[Decimal]:
+    """`total` split in proportion to `shares` (percentages adding up to 100), to the
+    centime, the parts adding up to `total` exactly: each part is rounded down and the
+    centimes left go to the largest remainders (so 100 DH over three thirds is
+    33.34 + 33.33 + 33.33, not 99.99)."""
+    if not shares:
+        return []
+    weight = sum(shares, Decimal("0")) or FULL_SHARE
+    exact = [total * share / weight for share in shares]
+    parts = [value.quantize(CENT, rounding="ROUND_DOWN") for value in exact]
+    left = int(((total - sum(parts, ZERO)) / CENT).to_integral_value())
+    by_remainder = sorted(range(len(shares)), key=lambda i: parts[i] - exact[i])
+    for index in by_remainder[:left]:
+        parts[index] += CENT
+    return parts
+
+
+@dataclass
+class PartnerPart:
+    """What one partner of a convention funds: its share of the envelope, and the same
+    share of what the convention has committed and disbursed."""
+
+    partner: Partner
+    share: Decimal
+    envelope: Decimal
+    committed: Decimal
+    disbursed: Decimal
+
+
+def partner_parts(convention: Convention, shares: list[ConventionPartner] | None = None) -> list[PartnerPart]:
+    """Each partner's part of `convention`'s envelope, committed and disbursed amounts.
+
+    `convention` carries `committed` and `disbursed` (`with_stored_figures()`,
+    `with_budget_figures()` or `attach_budget_figures`): the parts follow whatever those
+    figures mean. `shares` (the convention's `ConventionPartner` rows with their partner)
+    is read when not given. A convention without partners' shares is its own partner's
+    at 100 %.
+    """
+    if shares is None:
+        shares = list(convention.partner_shares.select_related("partner"))
+    if not shares:
+        shares = [ConventionPartner(convention=convention, partner=convention.partner, share=FULL_SHARE)]
+    percentages = [row.share for row in shares]
+    envelope = split_by_shares(convention.envelope, percentages)
+    committed = split_by_shares(getattr(convention, "committed", ZERO), percentages)
+    disbursed = split_by_shares(getattr(convention, "disbursed", ZERO), percentages)
+    return [
+        PartnerPart(row.partner, row.share, *amounts)
+        for row, *amounts in zip(shares, envelope, committed, disbursed, strict=True)
+    ]
+
+
+def own_contributions(convention: Convention) -> Decimal:
+    """The beneficiaries' own contributions to the projects `convention` funds (those whose
+    approved amount it has committed)."""
+    return Project.objects.filter(
+        convention=convention, status__in=Project.COMMITTED_STATUSES
+    ).aggregate(total=Sum("own_contribution"))["total"] or ZERO
 
 
 class Sector(models.Model):
@@ -594,13 +754,13 @@ class SupplierQuerySet(models.QuerySet):
 
 class Supplier(models.Model):
     name = models.CharField(_("name"), max_length=200)
-    ice = models.CharField(_("ICE"), max_length=15, blank=True)
+    ice = models.CharField(_("ICE"), max_length=15, blank=True, validators=[validate_ice])
     rc = models.CharField(_("commercial register (RC)"), max_length=50, blank=True)
     tax_id = models.CharField(_("tax identifier (IF)"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=16, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.TextField(_("address"), blank=True)
-    rib = models.CharField(_("bank account (RIB)"), max_length=24, blank=True)
+    rib = models.CharField(_("bank account (RIB)"), max_length=24, blank=True, validators=[validate_rib])
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -619,6 +779,117 @@ class Supplier(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("grants:supplier_detail", args=[self.pk])
+
+
+class SupplierBankChangeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """As national as the suppliers they change: every user with a role."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser or user.role is not None:
+            return self
+        return self.none()
+
+    def pending(self):
+        return self.filter(status=SupplierBankChange.Status.PENDING)
+
+
+def bank_certificate_upload_to(instance, filename: str) -> str:
+    return f"bank_certificates/{uuid.uuid4().hex}"
+
+
+class SupplierBankChange(models.Model):
+    """A request to change a supplier's bank account (RIB) or ICE, which another person,
+    an administrator who has just entered a one-time code, approves or refuses
+    (`grants.procurement_bank`). Until then the supplier, its orders and their PDFs keep
+    the account in force: redirecting a supplier's payments is the classic fraud of
+    grant programmes, so no single person can do it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting decision")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    STATUS_BADGES = {
+        Status.PENDING: "text-bg-warning",
+        Status.APPROVED: "text-bg-success",
+        Status.REFUSED: "text-bg-danger",
+    }
+
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.PROTECT, related_name="bank_changes", verbose_name=_("supplier")
+    )
+    old_rib = models.CharField(_("former RIB"), max_length=24, blank=True)
+    new_rib = models.CharField(_("new RIB"), max_length=24, blank=True, validators=[validate_rib])
+    old_ice = models.CharField(_("former ICE"), max_length=15, blank=True)
+    new_ice = models.CharField(_("new ICE"), max_length=15, blank=True, validators=[validate_ice])
+    reason = models.TextField(_("reason for the change"))
+    document = models.FileField(
+        _("supporting document"), upload_to=bank_certificate_upload_to,
+        help_text=_("The supplier's bank certificate (attestation de RIB) on its letterhead."),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    history = HistoricalRecords()
+    objects = SupplierBankChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("change of bank details")
+        verbose_name_plural = _("changes of bank details")
+        permissions = [
+            ("decide_supplierbankchange", _("Can approve or refuse a change of bank details")),
+        ]
+        constraints = [
+            # One request at a time per supplier: a second would be decided against
+            # details that the first may already have changed.
+            models.UniqueConstraint(
+                fields=["supplier"], condition=Q(status="pending"), name="bank_change_one_pending"
+            ),
+            # Four eyes: whoever asked never decides.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+                name="bank_change_decided_by_another",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)
+                    | (~Q(status="pending") & Q(decided_by__isnull=False, decided_at__isnull=False))
+                ),
+                name="bank_change_decision_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(new_rib=F("old_rib")) | ~Q(new_ice=F("old_ice")),
+                name="bank_change_changes_something",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier} — {self.requested_at:%d/%m/%Y}" if self.requested_at else str(self.supplier)
+
+    def get_absolute_url(self) -> str:
+        return reverse("grants:bank_change_detail", args=[self.pk])
+
+    @property
+    def rib_changes(self) -> bool:
+        return self.new_rib != self.old_rib
+
+    @property
+    def ice_changes(self) -> bool:
+        return self.new_ice != self.old_ice
 
 
 class PurchaseOrderQuerySet(models.QuerySet):
@@ -663,6 +934,10 @@ class PurchaseOrder(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
+    # The supplier's identifiers in force when the order was made and sent: a later change
+    # of the supplier's bank details never rewrites an order (its PDF prints these).
+    supplier_rib = models.CharField(_("supplier's RIB on the order"), max_length=24, blank=True)
+    supplier_ice = models.CharField(_("supplier's ICE on the order"), max_length=15, blank=True)
     invoice_number = models.CharField(_("invoice number"), max_length=50, blank=True)
     invoice_amount = MoneyField(_("invoice amount (DH)"), null=True, blank=True)
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
@@ -862,6 +1137,8 @@ class Disbursement(models.Model):
     paid_on = models.DateField(_("paid on"))
     method = models.CharField(_("method"), max_length=10, choices=Method.choices)
     reference = models.CharField(_("reference"), max_length=50, blank=True)
+    # The account credited by a transfer, as it was when paid: kept on the payment.
+    rib = models.CharField(_("account credited (RIB)"), max_length=24, blank=True, validators=[validate_rib])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", verbose_name=_("created by"),

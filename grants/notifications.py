@@ -1,23 +1,26 @@
-"""E-mails of the project workflow, each in its recipient's language.
+"""E-mails of the project workflow and of the suppliers' bank details, each in its
+recipient's language.
 
-Called by `grants/services.py` through `transaction.on_commit`, so nobody is told about
-a move that was rolled back. A message names the project by its reference and title and
-links to it; nothing else (no beneficiary, no amount, no reviewer's reason): mailboxes
-are not covered by the application's scope checks, the link is. Each recipient gets a
-message of their own, so no one sees the other addresses.
+Called by `grants/services.py` and `grants/procurement_bank.py` through
+`transaction.on_commit`, so nobody is told about a move that was rolled back. A message
+names the project by its reference and title (a supplier by its name) and links to it;
+nothing else (no beneficiary, no amount, no reviewer's reason, no account number):
+mailboxes are not covered by the application's scope checks, the link is. Each recipient
+gets a message of their own, so no one sees the other addresses.
 """
 
 import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from reintegration.accounts.models import User
 from reintegration.accounts.roles import Role
 
-from .models import Project, Review
+from .models import Project, Review, SupplierBankChange
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +48,39 @@ def notify_project_decided(project: Project, decision: str, reason: str = "") ->
     })
 
 
+def notify_bank_change_requested(change: SupplierBankChange) -> int:
+    """Tell every administrator but the one who asked that a supplier's new bank details
+    await a decision. The message names the supplier and links to the request; the
+    account numbers stay in the application."""
+    admins = (
+        User.objects.filter(Q(groups__name=Role.ADMIN) | Q(is_superuser=True), is_active=True)
+        .exclude(email="")
+        .exclude(pk=change.requested_by_id)
+        .distinct()
+    )
+    return _deliver([user for user in admins if user.has_perm("grants.decide_supplierbankchange")],
+                    "grants/email/bank_change_requested", _bank_change_context(change),
+                    about=f"bank change {change.pk}")
+
+
+def notify_bank_change_decided(change: SupplierBankChange) -> int:
+    """Tell the person who asked whether the change was approved or refused."""
+    requester = change.requested_by
+    users = [requester] if requester.is_active and requester.email else []
+    return _deliver(users, "grants/email/bank_change_decided", {
+        **_bank_change_context(change),
+        "approved": change.status == SupplierBankChange.Status.APPROVED,
+    }, about=f"bank change {change.pk}")
+
+
+def _bank_change_context(change: SupplierBankChange) -> dict:
+    return {
+        "supplier": change.supplier.name,
+        "requested_by": change.requested_by.get_full_name() or change.requested_by.username,
+        "link": settings.PUBLIC_BASE_URL + change.get_absolute_url(),
+    }
+
+
 def _users_of_prefecture(project: Project, role: Role) -> list[User]:
     return list(
         User.objects.filter(
@@ -65,13 +101,17 @@ def _send(project: Project, users: list[User], template: str, context: dict) -> 
         "link": settings.PUBLIC_BASE_URL + project.get_absolute_url(),
         **context,
     }
-    messages = [_message(user, template, context) for user in recipients.values()]
+    return _deliver(list(recipients.values()), template, context, about=f"project {project.reference}")
+
+
+def _deliver(users: list[User], template: str, context: dict, *, about: str) -> int:
+    messages = [_message(user, template, context) for user in users]
     if not messages:
         return 0
     try:
         return get_connection().send_messages(messages) or 0
     except Exception:  # the move is committed: a mail server down must not turn it into an error page
-        logger.exception("Could not send the e-mails about project %s.", project.reference)
+        logger.exception("Could not send the e-mails about %s.", about)
         return 0
 
 

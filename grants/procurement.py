@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reintegration.common.money import format_money
+from reintegration.common.validators import validate_rib
 from reintegration.sequences.models import next_number
 
 from .models import (
@@ -31,6 +32,7 @@ from .models import (
     Quote,
     Supplier,
 )
+from .procurement_bank import record_order_identifiers
 from .services import refresh_convention_figures, refresh_outcome
 
 DEFAULT_FOLLOW_UP_MONTHS = [1, 3, 6, 12, 24]
@@ -230,12 +232,15 @@ def create_purchase_order(
     if errors:
         raise ValidationError({"lines": errors})
 
+    supplier.refresh_from_db(fields=["rib", "ice"])  # the bank details in force, kept on the order
     order = PurchaseOrder.objects.create(
         number=next_number("BC", ordered_on.year, 5),
         supplier=supplier,
         convention=convention,
         ordered_on=ordered_on,
         created_by=user,
+        supplier_rib=supplier.rib,
+        supplier_ice=supplier.ice,
     )
     for line in locked:
         line.purchase_order = order
@@ -348,7 +353,9 @@ def send_purchase_order(*, purchase_order: PurchaseOrder, user) -> PurchaseOrder
         line.status = EquipmentItem.Status.ORDERED
         line.save(update_fields=["status"])
     order.status = PurchaseOrder.Status.SENT
-    order.save(update_fields=["status"])
+    # The bank details in force when it is sent, read with the order's lock.
+    record_order_identifiers(order, order.supplier)
+    order.save(update_fields=["status", "supplier_rib", "supplier_ice"])
     return order
 
 
@@ -474,6 +481,7 @@ def record_disbursement(
     method: str,
     reference: str,
     user,
+    rib: str = "",
 ) -> Disbursement:
     """Pay (part of) the project's cash grant; the payments never exceed the approved grant."""
     ensure_can_pay(user, project)
@@ -489,6 +497,7 @@ def record_disbursement(
         raise ValidationError({"paid_on": _("A payment cannot be dated in the future.")})
     if method not in Disbursement.Method.values:
         raise ValidationError({"method": _("Choose a transfer or a cheque.")})
+    check_credited_account(method=method, rib=rib)
     remaining = project.cash_grant_amount - disbursed_total(project)
     if amount > remaining:
         raise ValidationError({"amount": _(
@@ -498,6 +507,18 @@ def record_disbursement(
     disbursement = Disbursement.objects.create(
         project=project, amount=amount, paid_on=paid_on, method=method,
         reference=(reference or "").strip(), created_by=user,
+        rib=(rib or "").strip(),
     )
     refresh_convention_figures(conventions=[project.convention_id])
     return disbursement
+
+
+def check_credited_account(*, method: str, rib: str) -> None:
+    """A transfer's RIB, when given, is a valid one; a cheque credits no account."""
+    rib = (rib or "").strip()
+    if method == Disbursement.Method.CHEQUE and rib:
+        raise ValidationError({"rib": _("A cheque credits no account: leave the RIB empty.")})
+    try:
+        validate_rib(rib)
+    except ValidationError as error:
+        raise ValidationError({"rib": error.messages}) from None

@@ -14,7 +14,9 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from . import procurement, services
+from reintegration.common.validators import rib_key
+
+from . import procurement, procurement_bank, services
 from .models import EquipmentItem, FollowUpVisit, Project, PurchaseOrder, Supplier
 
 TEMARA, RABAT = "04.501", "04.421"
@@ -48,10 +50,12 @@ def seed(users, stdout) -> None:
     orders += _order_equipment(users["staff_rabat"], RABAT, suppliers)
     paid = _pay_cash_grants(users["staff"], TEMARA) + _pay_cash_grants(users["staff_rabat"], RABAT)
     launched = _launch_rabat_projects(users["staff_rabat"])
+    asked = _ask_for_new_bank_details(users["staff"], suppliers[2])
     visits = _record_visits(users)
     stdout.write(
         f"Procurement: {len(suppliers)} suppliers, {orders} new purchase orders, "
-        f"{paid} cash grants paid, {launched} projects launched, {visits} visits recorded."
+        f"{paid} cash grants paid, {launched} projects launched, {visits} visits recorded, "
+        f"{asked} change of bank details awaiting an administrator."
     )
 
 
@@ -119,6 +123,12 @@ def _three_quotes(staff, order: PurchaseOrder, suppliers) -> None:
         )
 
 
+def beneficiary_rib(project: Project) -> str:
+    """A made-up but well-formed RIB for the beneficiary of `project` (demo data)."""
+    first22 = f"2257800001{project.pk:012d}"
+    return first22 + rib_key(first22)
+
+
 def _pay_cash_grants(staff, prefecture_code: str) -> int:
     paid_on = CALENDAR[prefecture_code][2]
     projects = Project.objects.filter(
@@ -130,9 +140,25 @@ def _pay_cash_grants(staff, prefecture_code: str) -> int:
     for number, project in enumerate(projects, 1):
         procurement.record_disbursement(
             project=project, amount=project.cash_grant_amount, paid_on=paid_on, method="transfer",
-            reference=f"VIR-{paid_on:%Y-%m}-{number:03d}", user=staff,
+            reference=f"VIR-{paid_on:%Y-%m}-{number:03d}", user=staff, rib=beneficiary_rib(project),
         )
     return len(projects)
+
+
+# The CMM's new account, asked by Témara's staff: waits for an administrator's decision.
+NEW_CMM_RIB = "190780000098765432100000"
+
+
+def _ask_for_new_bank_details(staff, supplier: Supplier) -> int:
+    if supplier.bank_changes.exists():
+        return 0
+    new_rib = NEW_CMM_RIB[:22] + rib_key(NEW_CMM_RIB[:22])
+    procurement_bank.request_bank_change(
+        supplier=supplier, user=staff, new_rib=new_rib, new_ice=supplier.ice,
+        reason="Le fournisseur a changé de banque (courrier du 2 décembre 2024, reçu par la poste).",
+        document=ContentFile(QUOTE_PDF, name="attestation-rib-cmm.pdf"),
+    )
+    return 1
 
 
 def _launch_rabat_projects(staff) -> int:

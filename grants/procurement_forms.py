@@ -30,6 +30,30 @@ def _digits(value: str) -> str:
     return "".join((value or "").split()).replace("-", "")
 
 
+# A supplier's fields that change only through a `SupplierBankChange`.
+BANK_FIELDS = ("ice", "rib")
+
+
+def widen_for_spaces(field) -> None:
+    """Room for the spaces people type between groups of digits; the model's length
+    applies after cleaning."""
+    field.max_length = 40
+    field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+    field.widget.attrs["maxlength"] = "40"
+
+
+def clean_rib_input(value: str) -> str:
+    rib = _digits(value)
+    validate_rib(rib)
+    return rib
+
+
+def clean_ice_input(value: str) -> str:
+    ice = _digits(value)
+    validate_ice(ice)
+    return ice
+
+
 class SupplierForm(forms.ModelForm):
     class Meta:
         model = Supplier
@@ -42,27 +66,83 @@ class SupplierForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Room for the spaces people type between groups; the model's length applies after cleaning.
-        for name in ("ice", "rib"):
-            field = self.fields[name]
-            field.max_length = 40
-            field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
-            field.widget.attrs["maxlength"] = "40"
+        if self.instance.pk:
+            # Set when the supplier is registered; changed afterwards only through a
+            # request that an administrator approves (grants.procurement_bank).
+            for name in BANK_FIELDS:
+                self.fields.pop(name, None)
+        for name in BANK_FIELDS:
+            if name in self.fields:
+                widen_for_spaces(self.fields[name])
+
+    def save(self, commit=True):
+        if commit and self.instance.pk:
+            # Only the fields of the form: a change of bank details approved meanwhile
+            # is not written back over with the values read when the page opened.
+            self.instance.save(update_fields=[name for name in self.fields if name not in BANK_FIELDS])
+            return self.instance
+        return super().save(commit)
 
     def clean_ice(self) -> str:
-        ice = _digits(self.cleaned_data["ice"])
-        validate_ice(ice)
+        ice = clean_ice_input(self.cleaned_data["ice"])
         if ice and Supplier.objects.filter(ice=ice).exclude(pk=self.instance.pk).exists():
             raise ValidationError(_("A supplier with this ICE is already registered."), code="unique")
         return ice
 
     def clean_rib(self) -> str:
-        rib = _digits(self.cleaned_data["rib"])
-        validate_rib(rib)
-        return rib
+        return clean_rib_input(self.cleaned_data["rib"])
 
     def clean_phone(self) -> str:
         return normalise_phone(self.cleaned_data["phone"])
+
+
+class BankChangeRequestForm(forms.Form):
+    new_rib = forms.CharField(
+        label=_("New RIB"), max_length=40, required=False,
+        help_text=_("24 digits, with its two-digit key at the end, as on the bank certificate."),
+    )
+    new_ice = forms.CharField(
+        label=_("ICE"), max_length=40, required=False,
+        help_text=_("15 digits; change it only to correct it."),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the change"), widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("E.g. the supplier changed banks; say who at the supplier asked, and how."),
+    )
+    document = forms.FileField(
+        label=_("Bank certificate"),
+        help_text=_("The supplier's attestation de RIB: PDF, JPEG or PNG, 10 MB at most."),
+    )
+
+    def clean_new_rib(self) -> str:
+        return clean_rib_input(self.cleaned_data["new_rib"])
+
+    def clean_new_ice(self) -> str:
+        return clean_ice_input(self.cleaned_data["new_ice"])
+
+    def clean_document(self):
+        document = self.cleaned_data["document"]
+        validate_document(document)
+        return document
+
+
+class BankChangeDecisionForm(forms.Form):
+    APPROVE, REFUSE = "approve", "refuse"
+
+    decision = forms.ChoiceField(
+        label=_("Decision"), widget=forms.RadioSelect,
+        choices=[(APPROVE, _("Approve the new details")), (REFUSE, _("Refuse the change"))],
+    )
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required to refuse; e.g. what the call to the supplier's known number said."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.REFUSE and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the change is refused."))
+        return cleaned
 
 
 class ConventionChoiceForm(forms.Form):
@@ -166,6 +246,22 @@ class DisbursementForm(forms.Form):
         label=_("Reference"), max_length=50, required=False,
         help_text=_("Transfer reference or cheque number."),
     )
+    rib = forms.CharField(
+        label=_("Account credited (RIB)"), max_length=40, required=False,
+        help_text=_("For a transfer: the beneficiary's 24-digit RIB, as on their bank certificate."),
+    )
+
+    def clean_rib(self) -> str:
+        return clean_rib_input(self.cleaned_data["rib"])
+
+    def clean(self):
+        cleaned = super().clean()
+        method, rib = cleaned.get("method"), cleaned.get("rib")
+        if method == Disbursement.Method.TRANSFER and not rib and "rib" not in self.errors:
+            self.add_error("rib", _("Enter the RIB of the account the transfer credits."))
+        elif method == Disbursement.Method.CHEQUE and rib:
+            self.add_error("rib", _("A cheque credits no account: leave the RIB empty."))
+        return cleaned
 
 
 class VisitForm(forms.Form):

@@ -8,6 +8,16 @@ urlpatterns = [
     path("suppliers/new/", views.SupplierCreateView.as_view(), name="supplier_create"),
     path("suppliers/<int:pk>/", views.SupplierDetailView.as_view(), name="supplier_detail"),
     path("suppliers/<int:pk>/edit/", views.SupplierUpdateView.as_view(), name="supplier_update"),
+    path(
+        "suppliers/<int:pk>/bank-details/", views.BankChangeRequestView.as_view(), name="bank_change_request"
+    ),
+    path("suppliers/bank-changes/", views.BankChangeListView.as_view(), name="bank_change_list"),
+    path("suppliers/bank-changes/<int:pk>/", views.BankChangeDetailView.as_view(), name="bank_change_detail"),
+    path(
+        "suppliers/bank-changes/<int:pk>/document/",
+        views.BankChangeDocumentView.as_view(),
+        name="bank_change_document",
+    ),
     path("orders/", views.PurchaseOrderListView.as_view(), name="purchase_order_list"),
     path("orders/new/", views.PurchaseOrderStartView.as_view(), name="purchase_order_create"),
     path(

@@ -5,10 +5,12 @@ role, so nothing leaks), bind a form, call one function of `grants.procurement`,
 with a message.
 """
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponseRedirect
@@ -18,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import CreateView, DetailView, FormView, UpdateView
+from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 from django_filters.views import FilterView
 
 from reintegration.audit.models import AccessLog, log_access
@@ -28,8 +30,9 @@ from reintegration.common.pagination import ListPaginator
 from reintegration.common.pdf import pdf_response, render_pdf
 from reintegration.common.uploads import sniff_content_type
 from reintegration.common.views import RememberFiltersMixin
+from reintegration.security.two_factor import code_entered_at, fresh_code_seconds, has_fresh_code
 
-from . import procurement
+from . import procurement, procurement_bank
 from .exports import VISIT_COLUMNS
 from .models import (
     ZERO,
@@ -39,9 +42,12 @@ from .models import (
     Project,
     PurchaseOrder,
     Supplier,
+    SupplierBankChange,
 )
 from .procurement_filters import PurchaseOrderFilter, SupplierFilter, VisitFilter
 from .procurement_forms import (
+    BankChangeDecisionForm,
+    BankChangeRequestForm,
     ConventionChoiceForm,
     DeliveryForm,
     DisbursementForm,
@@ -162,8 +168,12 @@ class SupplierDetailView(CrumbsMixin, PermissionRequiredMixin, DetailView):
             .with_totals()
             .select_related("convention")
         )
+        # The latest requests (newest first; a pending one is always the newest).
+        changes = list(self.object.bank_changes.select_related("requested_by", "decided_by")[:5])
         return super().get_context_data(
             orders=orders,
+            bank_changes=changes,
+            pending_change=next((c for c in changes if c.status == SupplierBankChange.Status.PENDING), None),
             ordered_total=sum((order.total for order in orders), ZERO),
             invoiced_total=sum((order.invoice_amount or ZERO for order in orders), ZERO),
             **kwargs,
@@ -199,6 +209,178 @@ class SupplierUpdateView(CrumbsMixin, PermissionRequiredMixin, UpdateView):
     def form_valid(self, form):
         messages.success(self.request, _("Supplier %(name)s updated.") % {"name": form.instance.name})
         return super().form_valid(form)
+
+
+# --- changes of a supplier's bank details (grants.procurement_bank) --------------------
+
+def bank_change_crumbs() -> list[tuple[str, str | None]]:
+    return [*supplier_crumbs(), (_("Changes of bank details"), reverse("grants:bank_change_list"))]
+
+
+class BankChangeRequestView(ScopedObjectMixin, FormView):
+    """From the supplier's page: ask for a new RIB (or a corrected ICE)."""
+
+    permission_required = "grants.add_supplierbankchange"
+    form_class = BankChangeRequestForm
+    template_name = "grants/procurement/bank_change_request.html"
+
+    def get_scoped_object(self):
+        return get_object_or_404(Supplier.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
+
+    def get_crumbs(self):
+        return [*supplier_crumbs(), (self.object.name, self.object.get_absolute_url()),
+                (_("Change of bank details"), None)]
+
+    def get(self, request, *args, **kwargs):
+        pending = self.object.bank_changes.pending().first()
+        if pending is not None:
+            messages.info(request, _("A change of this supplier's bank details already awaits a decision."))
+            return redirect(pending)
+        return super().get(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"new_rib": self.object.rib, "new_ice": self.object.ice}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(supplier=self.object, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            change = procurement_bank.request_bank_change(
+                supplier=self.object, user=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _(
+            "Your request is recorded and the administrators are told. %(name)s keeps its current "
+            "bank details until another administrator approves the change."
+        ) % {"name": self.object.name})
+        return redirect(change)
+
+
+class BankChangeListView(CrumbsMixin, PermissionRequiredMixin, ListView):
+    """The requests, those awaiting a decision first (the administrators' queue)."""
+
+    permission_required = "grants.view_supplierbankchange"
+    raise_exception = True
+    template_name = "grants/procurement/bank_change_list.html"
+    context_object_name = "changes"
+    paginate_by = 25
+
+    def get_crumbs(self):
+        return [*supplier_crumbs(), (_("Changes of bank details"), None)]
+
+    def status(self) -> str:
+        # Whitelisted: the pending ones by default, "all" for the whole history.
+        status = self.request.GET.get("status", "")
+        allowed = {*SupplierBankChange.Status.values, "all"}
+        return status if status in allowed else SupplierBankChange.Status.PENDING
+
+    def get_queryset(self):
+        changes = SupplierBankChange.objects.visible_to(self.request.user).select_related(
+            "supplier", "requested_by", "decided_by"
+        )
+        if self.status() != "all":
+            changes = changes.filter(status=self.status())
+        return changes.order_by("-requested_at", "-pk")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            status=self.status(), statuses=SupplierBankChange.Status.choices, **kwargs
+        )
+
+
+class BankChangeDetailView(ScopedObjectMixin, FormView):
+    """A request, its document and its outcome; for an administrator other than the one
+    who asked, the decision, which needs a one-time code entered in the last minutes."""
+
+    form_class = BankChangeDecisionForm
+    template_name = "grants/procurement/bank_change_detail.html"
+
+    def get_scoped_object(self):
+        return get_object_or_404(
+            SupplierBankChange.objects.visible_to(self.request.user).select_related(
+                "supplier", "requested_by", "decided_by"
+            ),
+            pk=self.kwargs["pk"],
+        )
+
+    def get_permission_required(self):
+        if self.request.method in ("GET", "HEAD"):
+            return ["grants.view_supplierbankchange"]
+        return ["grants.decide_supplierbankchange"]
+
+    def get_crumbs(self):
+        return [*bank_change_crumbs(), (self.object.supplier.name, None)]
+
+    def get_context_data(self, **kwargs):
+        change = self.object
+        user = self.request.user
+        return super().get_context_data(
+            change=change,
+            supplier=change.supplier,
+            may_decide=change.status == SupplierBankChange.Status.PENDING
+            and procurement_bank.may_decide(user, change),
+            own_request=change.requested_by_id == user.pk,
+            fresh_code=has_fresh_code(self.request),
+            fresh_minutes=fresh_code_seconds() // 60,
+            code_url=f"{reverse('security:otp_verify')}?{urlencode({'next': self.request.path})}",
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if self.object.requested_by_id == request.user.pk:
+            raise PermissionDenied(_(
+                "You asked for this change: another administrator must approve or refuse it."
+            ))
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        change, user = self.object, self.request.user
+        decide = (
+            procurement_bank.approve_bank_change
+            if form.cleaned_data["decision"] == BankChangeDecisionForm.APPROVE
+            else procurement_bank.refuse_bank_change
+        )
+        try:
+            if not has_fresh_code(self.request):
+                raise procurement_bank.StaleCode
+            change = decide(
+                change=change, user=user, reason=form.cleaned_data["reason"],
+                code_entered_at=code_entered_at(self.request.session),
+            )
+        except procurement_bank.StaleCode:
+            messages.warning(self.request, _(
+                "Enter a new one-time code to confirm this decision (a code counts for %(minutes)s minutes)."
+            ) % {"minutes": fresh_code_seconds() // 60})
+            return redirect(f"{reverse('security:otp_verify')}?{urlencode({'next': self.request.path})}")
+        except ValidationError as error:
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        if change.status == SupplierBankChange.Status.APPROVED:
+            messages.success(self.request, _(
+                "The new bank details of %(name)s are approved: orders sent from now on carry them."
+            ) % {"name": change.supplier.name})
+        else:
+            messages.success(self.request, _(
+                "The change is refused: %(name)s keeps its bank details."
+            ) % {"name": change.supplier.name})
+        return redirect(change)
+
+
+class BankChangeDocumentView(ScopedObjectMixin, View):
+    permission_required = "grants.view_supplierbankchange"
+
+    def get_scoped_object(self):
+        changes = SupplierBankChange.objects.visible_to(self.request.user)
+        return get_object_or_404(changes, pk=self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        if not self.object.document:
+            raise Http404
+        log_access(request, AccessLog.Action.DOWNLOAD, self.object, detail="bank certificate")
+        return _file_response(self.object.document, f"attestation-rib-{self.object.pk}")
 
 
 # --- purchase orders ------------------------------------------------------------------
@@ -554,7 +736,13 @@ class DisbursementCreateView(ScopedObjectMixin, FormView):
         return self.object.cash_grant_amount - procurement.disbursed_total(self.object)
 
     def get_initial(self):
-        return {"amount": max(self.remaining(), ZERO) or None, "paid_on": timezone.localdate()}
+        # The account of the project's last transfer, for the next instalment.
+        last_rib = (
+            self.object.disbursements.filter(method="transfer").exclude(rib="")
+            .order_by("-paid_on", "-pk").values_list("rib", flat=True).first()
+        )
+        return {"amount": max(self.remaining(), ZERO) or None, "paid_on": timezone.localdate(),
+                "rib": last_rib or ""}
 
     def get_context_data(self, **kwargs):
         project = self.object

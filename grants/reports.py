@@ -1,7 +1,8 @@
 """The report of one convention for the INDH (PDF and XLSX).
 
 What the convention funds (its projects from approval on), the amounts committed and
-disbursed, the equipment handed over, the beneficiaries by sex and the jobs created.
+disbursed and who paid them (each partner's share, the beneficiaries' own
+contributions), the equipment handed over, the beneficiaries by sex and the jobs created.
 The caller fetches the convention through `Convention.objects.visible_to(user)`.
 """
 
@@ -18,6 +19,7 @@ from beneficiaries.models import Beneficiary
 from reintegration.common.exports import write_xlsx
 from reintegration.common.pdf import PdfDocument, render_pdf
 
+from .funding import Funding, funding
 from .models import (
     ZERO,
     Convention,
@@ -38,6 +40,7 @@ class ConventionReport:
     equipment_handed_over: Decimal
     jobs_created: int
     printed_on: object
+    funding: Funding
 
     @property
     def beneficiaries(self) -> int:
@@ -74,7 +77,7 @@ def funded_projects(convention: Convention):
 def convention_report(convention: Convention) -> ConventionReport:
     convention = (
         Convention.objects.with_budget_figures()
-        .select_related("partner", "prefecture")
+        .select_related("partner", "prefecture", "framework_agreement")
         .get(pk=convention.pk)
     )
     projects = list(funded_projects(convention))
@@ -96,6 +99,7 @@ def convention_report(convention: Convention) -> ConventionReport:
         equipment_handed_over=sum((p.handed_over for p in projects), ZERO),
         jobs_created=sum(p.jobs or 0 for p in projects),
         printed_on=timezone.localdate(),
+        funding=funding(convention),
     )
 
 
@@ -131,6 +135,15 @@ def render_report_xlsx(report: ConventionReport):
         (_("Committed (DH)"), convention.committed),
         (_("Disbursed (DH)"), convention.disbursed),
         (_("Remaining (DH)"), convention.remaining),
+        (_("Framework agreement"), convention.framework_agreement.reference
+         if convention.framework_agreement else ""),
+        *(
+            (_("%(partner)s (%(share)s %%): committed, disbursed (DH)") % {
+                "partner": part.partner.name, "share": part.share}, part.committed, part.disbursed)
+            for part in report.funding.parts
+        ),
+        (_("Beneficiaries' own contributions (DH)"), report.funding.own_contributions),
+        (_("Cost of the projects funded (DH)"), report.funding.total_cost),
         (_("Projects funded"), len(report.projects)),
         (_("Equipment handed over (DH)"), report.equipment_handed_over),
         *((_("Beneficiaries: %(sex)s") % {"sex": label}, count) for label, count in report.by_sex),
@@ -153,7 +166,7 @@ def render_report_xlsx(report: ConventionReport):
         for project in report.projects
     ]
     # The summary comes first, then an empty row, then the project table with its headers.
-    lines = [[str(label), value] for label, value in summary] + [[]] + [
+    lines = [[str(label), *values] for label, *values in summary] + [[]] + [
         [str(header) for header in headers]
     ] + rows
     target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes it

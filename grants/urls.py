@@ -11,6 +11,20 @@ urlpatterns = [
     path("conventions/new/", views.ConventionCreateView.as_view(), name="convention_create"),
     path("conventions/<int:pk>/", views.ConventionDetailView.as_view(), name="convention_detail"),
     path("conventions/<int:pk>/edit/", views.ConventionUpdateView.as_view(), name="convention_update"),
+    path(
+        "conventions/<int:pk>/partners/", views.ConventionPartnersView.as_view(), name="convention_partners"
+    ),
+    path("agreements/", views.FrameworkAgreementListView.as_view(), name="framework_agreement_list"),
+    path(
+        "agreements/<int:pk>/",
+        views.FrameworkAgreementDetailView.as_view(),
+        name="framework_agreement_detail",
+    ),
+    path(
+        "agreements/<int:pk>/document/",
+        views.FrameworkAgreementDocumentView.as_view(),
+        name="framework_agreement_document",
+    ),
     path("projects/", views.ProjectListView.as_view(), name="project_list"),
     path("projects/new/", views.ProjectCreateView.as_view(), name="project_create"),
     path("projects/<uuid:public_id>/", views.ProjectDetailView.as_view(), name="project_detail"),

@@ -12,7 +12,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -25,15 +25,16 @@ from beneficiaries.models import Beneficiary
 from reintegration.audit.models import AccessLog, log_access
 from reintegration.common.exports import ExportMixin
 from reintegration.common.pagination import ListPaginator
-from reintegration.common.uploads import sniff_content_type
+from reintegration.common.uploads import EXTENSIONS, sniff_content_type
 from reintegration.common.views import RememberFiltersMixin
 
-from . import services
+from . import funding, services
 from .exports import CONVENTION_COLUMNS, PROJECT_COLUMNS
 from .filters import ConventionFilter, ProjectFilter
 from .forms import (
     ApproveForm,
     ConventionForm,
+    ConventionPartnerFormSet,
     EquipmentFormSet,
     LaunchForm,
     ProjectForm,
@@ -44,12 +45,16 @@ from .forms import (
 from .models import (
     ZERO,
     Convention,
+    ConventionPartner,
     EquipmentItem,
+    FrameworkAgreement,
+    Partner,
     Project,
     Review,
     Sector,
     attach_budget_figures,
     file_history,
+    partner_parts,
 )
 
 # A line priced this far from its kit's reference price is flagged for the reviewer.
@@ -196,11 +201,12 @@ class ConventionDetailView(CrumbsMixin, PermissionRequiredMixin, DetailView):
     def get_queryset(self):
         return (
             Convention.objects.visible_to(self.request.user)
-            .select_related("partner", "prefecture", "figures")
+            .select_related("partner", "prefecture", "figures", "framework_agreement")
         )
 
     def get_context_data(self, **kwargs):
         self.object.with_stored_figures()
+        kwargs["funding"] = funding.funding(self.object)
         # A page of the convention's projects (a convention may fund a thousand); the
         # budget figures above are the whole convention's.
         projects = (
@@ -230,8 +236,11 @@ class ConventionCreateView(CrumbsMixin, PermissionRequiredMixin, CreateView):
     form_class = ConventionForm
     template_name = "grants/convention_form.html"
 
+    @transaction.atomic
     def form_valid(self, form):
         response = super().form_valid(form)
+        # A new convention is funded by its partner alone until its shares are set.
+        funding.ensure_lead_partner_share(self.object)
         messages.success(self.request, _("Convention %(reference)s saved.") % {
             "reference": self.object.reference
         })
@@ -249,6 +258,133 @@ class ConventionUpdateView(ConventionCreateView, UpdateView):
 
     def get_crumbs(self):
         return [*convention_crumbs(self.object), (_("Edit"), None)]
+
+
+class ConventionPartnersView(CrumbsMixin, PermissionRequiredMixin, FormView):
+    """The partners that fund a convention and their shares of its envelope."""
+
+    permission_required = "grants.change_convention"
+    raise_exception = True
+    template_name = "grants/convention_partners.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        # Out of scope is 404 for everyone, before the role is checked.
+        self.object = get_object_or_404(
+            Convention.objects.visible_to(request.user).select_related("partner"), pk=kwargs["pk"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self, form_class=None):
+        formset = ConventionPartnerFormSet(
+            instance=self.object,
+            queryset=self.object.partner_shares.select_related("partner"),
+            **({"data": self.request.POST} if self.request.method == "POST" else {}),
+        )
+        for form in formset.forms:
+            form.fields["partner"].queryset = Partner.objects.order_by("name")
+        return formset
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", self.get_form())
+        return super().get_context_data(convention=self.object, formset=kwargs["form"], **kwargs)
+
+    def form_valid(self, formset):
+        try:
+            funding.set_convention_partners(
+                convention=self.object, shares=formset.shares(), user=self.request.user
+            )
+        except ValidationError as error:
+            formset._non_form_errors = formset.error_class(error.messages)
+            return self.form_invalid(formset)
+        messages.success(self.request, _("The partners of convention %(reference)s are saved.") % {
+            "reference": self.object.reference})
+        return HttpResponseRedirect(self.object.get_absolute_url())
+
+    def get_crumbs(self):
+        return [*convention_crumbs(self.object), (_("Partners and shares"), None)]
+
+
+# --- framework agreements -------------------------------------------------------------------
+
+class FrameworkAgreementListView(CrumbsMixin, PermissionRequiredMixin, ListView):
+    permission_required = "grants.view_frameworkagreement"
+    raise_exception = True
+    template_name = "grants/framework_agreement_list.html"
+    context_object_name = "agreements"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return (
+            FrameworkAgreement.objects.visible_to(self.request.user)
+            .prefetch_related("parties")
+            .annotate(convention_count=Count(
+                "conventions", filter=Q(conventions__in=Convention.objects.visible_to(self.request.user))
+            ))
+            .order_by("-starts_on", "reference")
+        )
+
+    def get_crumbs(self):
+        return [*convention_crumbs(), (_("Framework agreements"), None)]
+
+
+class FrameworkAgreementDetailView(CrumbsMixin, PermissionRequiredMixin, DetailView):
+    """An agreement, and what the conventions under it that the user may see fund, by
+    partner: each convention's parts added up."""
+
+    permission_required = "grants.view_frameworkagreement"
+    raise_exception = True
+    template_name = "grants/framework_agreement_detail.html"
+    context_object_name = "agreement"
+
+    def get_queryset(self):
+        return FrameworkAgreement.objects.visible_to(self.request.user).prefetch_related("parties")
+
+    def get_context_data(self, **kwargs):
+        conventions = list(
+            Convention.objects.visible_to(self.request.user)
+            .filter(framework_agreement=self.object)
+            .select_related("partner", "prefecture")
+            .prefetch_related(Prefetch(
+                "partner_shares", queryset=ConventionPartner.objects.select_related("partner")
+            ))
+            .order_by("reference")
+        )
+        attach_budget_figures(conventions)
+        totals: dict[int, dict] = {}
+        for convention in conventions:
+            for part in partner_parts(convention, list(convention.partner_shares.all())):
+                row = totals.setdefault(part.partner.pk, {
+                    "partner": part.partner, "envelope": ZERO, "committed": ZERO, "disbursed": ZERO,
+                })
+                row["envelope"] += part.envelope
+                row["committed"] += part.committed
+                row["disbursed"] += part.disbursed
+        kwargs.update(
+            conventions=conventions,
+            partner_totals=sorted(totals.values(), key=lambda row: -row["envelope"]),
+        )
+        return super().get_context_data(**kwargs)
+
+    def get_crumbs(self):
+        return [*convention_crumbs(), (_("Framework agreements"), reverse("grants:framework_agreement_list")),
+                (self.object.reference, None)]
+
+
+class FrameworkAgreementDocumentView(PermissionRequiredMixin, View):
+    permission_required = "grants.view_frameworkagreement"
+    raise_exception = True
+
+    def get(self, request, pk):
+        agreement = get_object_or_404(FrameworkAgreement.objects.visible_to(request.user), pk=pk)
+        if not agreement.document:
+            raise Http404
+        log_access(request, AccessLog.Action.DOWNLOAD, agreement, detail="framework agreement")
+        agreement.document.open("rb")
+        content_type = sniff_content_type(agreement.document) or "application/octet-stream"
+        extension = EXTENSIONS.get(content_type, "")
+        return FileResponse(
+            agreement.document, content_type=content_type, filename=f"{agreement.reference}{extension}"
+        )
 
 
 # --- projects -----------------------------------------------------------------------------

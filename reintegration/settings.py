@@ -178,6 +178,9 @@ AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
 
 # Two-factor login (django-otp): the issuer shown in authenticator apps.
 OTP_TOTP_ISSUER = "Réinsertion"
+# How old (seconds) the last one-time code may be for a decision that asks for a fresh one
+# (approving a supplier's new bank account): reintegration/security/two_factor.py.
+FRESH_CODE_SECONDS = int(os.environ.get("FRESH_CODE_SECONDS", "300"))
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

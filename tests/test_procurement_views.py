@@ -82,7 +82,9 @@ OBJECT_PAGES = {
 }
 # Pages without a prefecture: lists (filtered by scope) and suppliers (national reference data).
 OTHER_PAGES = {"supplier_list", "supplier_create", "supplier_detail", "supplier_update",
-               "purchase_order_list", "purchase_order_create", "visit_list"}
+               "purchase_order_list", "purchase_order_create", "visit_list",
+               # Changes of a supplier's bank details (tests/test_bank_changes.py).
+               "bank_change_request", "bank_change_list", "bank_change_detail", "bank_change_document"}
 
 
 def test_every_procurement_url_is_covered_by_the_scope_tests():
@@ -296,7 +298,8 @@ def test_the_purchase_order_pdf_lists_number_supplier_lines_and_total(world, sta
 def test_a_payment_beyond_the_cash_grant_is_refused_on_the_amount_field(world, staff, client_for):
     project = world["project"]
     response = client_for(staff).post(reverse("grants:disbursement_create", args=[project.public_id]), {
-        "amount": "5000.01", "paid_on": "2024-12-06", "method": "transfer", "reference": "VIR-1"})
+        "amount": "5000.01", "paid_on": "2024-12-06", "method": "transfer", "reference": "VIR-1",
+        "rib": rib_with_key("2257800001000000000042")})
     assert response.status_code == 200
     assert "dépasserait l'aide en numéraire" in response.context["form"].errors["amount"][0]
     assert not project.disbursements.exists()

@@ -35,7 +35,7 @@ from pypdf import PdfReader
 
 from beneficiaries.models import Beneficiary
 from ceremonies.models import Ceremony, CeremonyPhoto, Guest, Handover
-from grants.models import Project, ProjectEvent, Quote, Review
+from grants.models import FrameworkAgreement, Project, ProjectEvent, Quote, Review, SupplierBankChange
 from reintegration.accounts.roles import Role
 
 from .conftest import verify_session
@@ -223,10 +223,21 @@ def build_world(temara, staff, officer) -> list[models.Model]:
     handover.signed_copy.save("signe.pdf", ContentFile(PDF))
     photo = CeremonyPhoto(id=next(ids), ceremony=held, caption="Remise")
     photo.image.save("remise.jpg", ContentFile(JPEG))
+    bank_change = SupplierBankChange(
+        id=next(ids), supplier=supplier, new_rib="011780000012345678901296", reason="Nouvelle banque",
+        requested_by=staff,
+    )
+    bank_change.document.save("attestation.pdf", ContentFile(PDF))
+    agreement = FrameworkAgreement(
+        id=next(ids), reference="AC-TEST-7000", title="Accord-cadre", starts_on=datetime.date(2023, 1, 1)
+    )
+    agreement.document.save("accord.pdf", ContentFile(PDF))
+    convention.framework_agreement = agreement
+    convention.save(update_fields=["framework_agreement"])
     return [
         beneficiary, document, *projects.values(), photo, convention, partner, sector, supplier,
         order, item, handed_item, quote, disbursement, visit, event, review, planned, held,
-        guest, handover,
+        guest, handover, bank_change, agreement,
     ]
 
 

@@ -24,7 +24,7 @@ _STAFF_WRITES = {
     "beneficiaries": ["beneficiary", "beneficiarydocument", "penitentiaryestablishment"],
     "grants": [
         "project", "equipmentitem", "supplier", "purchaseorder", "quote",
-        "disbursement", "followupvisit",
+        "disbursement", "followupvisit", "supplierbankchange",
     ],
     "ceremonies": ["*"],
 }

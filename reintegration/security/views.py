@@ -25,6 +25,7 @@ from .two_factor import (
     confirm_authenticator,
     group_secret,
     has_authenticator,
+    note_code_entered,
     pending_authenticator,
     remaining_recovery_codes,
 )
@@ -149,6 +150,7 @@ def verified(request, device) -> None:
     """Mark the session as past the code step, under a new session key (its rights grew)."""
     request.session.cycle_key()
     otp_login(request, device)
+    note_code_entered(request.session)
 
 
 def _with_next(name: str, request) -> str:
