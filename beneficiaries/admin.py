@@ -41,13 +41,11 @@ class DocumentInline(admin.TabularInline):
 
 
 class BeneficiaryAdminForm(forms.ModelForm):
-    """Normalises the national ID and phone as the staff form does (the admin lists the
-    form's fields itself; Meta names the two this form adds behaviour to)."""
+    """Normalises the national ID and phone as the staff form does.
 
-    class Meta:
-        model = Beneficiary
-        fields = ["cin", "phone"]
-
+    No Meta: the admin then builds the form from every editable field of the file. (The
+    admin takes its fields from a form's Meta when it declares none itself: a Meta naming
+    these two once gave an add page without the date of birth.)"""
     def clean_cin(self):
         return normalise_cin(self.cleaned_data.get("cin", ""))
 

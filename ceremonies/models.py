@@ -117,6 +117,8 @@ class Ceremony(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.held_on is None:  # a ceremony being created (the admin's add page)
+            return self.title
         return f"{self.title} ({self.held_on:%d/%m/%Y})"
 
     def get_absolute_url(self) -> str:

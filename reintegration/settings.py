@@ -108,6 +108,8 @@ MIDDLEWARE = [
     "reintegration.logging.RequestLogMiddleware",
     # The client's address from nginx's X-Forwarded-For, for axes and the access log.
     "reintegration.proxy.TrustedProxyMiddleware",
+    # A NUL character in a URL or query string is a 400 before any view reads it.
+    "reintegration.security.middleware.RejectNullCharactersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -1,5 +1,6 @@
 from urllib.parse import urlencode
 
+from django.core.exceptions import SuspiciousOperation
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -41,3 +42,28 @@ class OTPRequiredMiddleware:
             return None
         target = "security:otp_verify" if has_authenticator(user) else "security:otp_setup"
         return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+
+
+class NullCharacterInURL(SuspiciousOperation):
+    """A URL or query string with a NUL character (answered 400, logged by django.security)."""
+
+
+class RejectNullCharactersMiddleware:
+    """Answer 400 to a path or query string holding a NUL character (`%00`).
+
+    No address or filter of the application contains one, and PostgreSQL refuses it in
+    any text it is sent: a view or an admin list that looks the value up (a certificate's
+    token, an admin filter) would fail with a 500. Posted forms are left to their fields,
+    which refuse NUL with a translated error (Django's ProhibitNullCharactersValidator).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info or any(
+            "\x00" in name or any("\x00" in value for value in values)
+            for name, values in request.GET.lists()
+        ):
+            raise NullCharacterInURL("NUL character in the URL")
+        return self.get_response(request)
