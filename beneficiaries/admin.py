@@ -2,8 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from reintegration.common.admin import HistoryAdmin
 from reintegration.common.uploads import validate_document
 from reintegration.common.validators import normalise_cin, normalise_phone
 from reintegration.sequences.models import next_number
@@ -54,7 +54,7 @@ class BeneficiaryAdminForm(forms.ModelForm):
 
 
 @admin.register(Beneficiary)
-class BeneficiaryAdmin(SimpleHistoryAdmin):
+class BeneficiaryAdmin(HistoryAdmin):
     form = BeneficiaryAdminForm
     list_display = [
         "file_number", "last_name", "first_name", "masked_cin", "prefecture", "status",
@@ -93,7 +93,7 @@ class BeneficiaryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PenitentiaryEstablishment)
-class PenitentiaryEstablishmentAdmin(SimpleHistoryAdmin):
+class PenitentiaryEstablishmentAdmin(HistoryAdmin):
     list_display = ["name", "prefecture"]
     list_filter = ["prefecture__region"]
     search_fields = ["name", "prefecture__name_fr"]
@@ -101,7 +101,7 @@ class PenitentiaryEstablishmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(BeneficiaryDocument)
-class BeneficiaryDocumentAdmin(SimpleHistoryAdmin):
+class BeneficiaryDocumentAdmin(HistoryAdmin):
     form = DocumentAdminForm
     list_display = ["beneficiary", "kind", "original_name", "content_type", "size", "uploaded_at"]
     list_filter = ["kind", "content_type"]

@@ -9,8 +9,8 @@ from django.contrib import admin
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from reintegration.common.admin import HistoryAdmin
 from reintegration.common.money import format_money
 from reintegration.sequences.models import next_number
 
@@ -77,7 +77,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(SimpleHistoryAdmin):
+class PartnerAdmin(HistoryAdmin):
     list_display = ["name", "kind", "prefecture"]
     list_filter = ["kind", "prefecture__region"]
     search_fields = ["name"]
@@ -85,7 +85,7 @@ class PartnerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Convention)
-class ConventionAdmin(SimpleHistoryAdmin):
+class ConventionAdmin(HistoryAdmin):
     list_display = ["reference", "title", "partner", "prefecture", "envelope_display", "status"]
     list_filter = ["status", "indh_phase", "indh_programme", "prefecture__region"]
     search_fields = ["reference", "title", "partner__name"]
@@ -105,7 +105,7 @@ class KitItemInline(admin.TabularInline):
 
 
 @admin.register(Sector)
-class SectorAdmin(SimpleHistoryAdmin):
+class SectorAdmin(HistoryAdmin):
     list_display = ["name_fr", "name_ar", "name_en"]
     search_fields = ["name_fr", "name_ar", "name_en"]
     inlines = [KitItemInline]
@@ -139,7 +139,7 @@ class DisbursementInline(ReadOnlyInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
+class ProjectAdmin(ConventionFiguresAdminMixin, HistoryAdmin):
     list_display = ["reference", "title", "beneficiary", "sector", "prefecture", "convention", "status",
                     "submitted_at"]
     list_filter = ["status", "sector", "prefecture__region", "convention"]
@@ -190,7 +190,7 @@ class ProjectEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(SimpleHistoryAdmin):
+class ReviewAdmin(HistoryAdmin):
     list_display = ["at", "project", "decision", "reviewer"]
     list_filter = ["decision"]
     search_fields = ["project__reference", "reviewer__username", "reason"]
@@ -208,7 +208,7 @@ class ReviewAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Supplier)
-class SupplierAdmin(SimpleHistoryAdmin):
+class SupplierAdmin(HistoryAdmin):
     form = SupplierForm  # the same ICE, RIB and phone checks as the staff pages
     list_display = ["name", "ice", "phone", "email"]
     search_fields = ["name", "ice", "rc", "tax_id", "email"]
@@ -235,7 +235,7 @@ class QuoteInline(admin.TabularInline):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
+class PurchaseOrderAdmin(ConventionFiguresAdminMixin, HistoryAdmin):
     list_display = [
         "number", "supplier", "convention", "ordered_on", "status", "invoice_number", "invoice_flag",
     ]
@@ -252,13 +252,19 @@ class PurchaseOrderAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_totals()
 
+    def save_model(self, request, obj, form, change):
+        if not change:  # numbered as the staff pages number it (grants.procurement)
+            obj.number = next_number("BC", obj.ordered_on.year, 5)
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
     @admin.display(boolean=True, description=_("invoice differs"))
     def invoice_flag(self, order):
         return order.invoice_differs
 
 
 @admin.register(Quote)
-class QuoteAdmin(SimpleHistoryAdmin):
+class QuoteAdmin(HistoryAdmin):
     list_display = ["purchase_order", "supplier", "amount", "quoted_on", "chosen"]
     list_filter = ["chosen"]
     search_fields = ["purchase_order__number", "supplier__name"]
@@ -267,7 +273,7 @@ class QuoteAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(EquipmentItem)
-class EquipmentItemAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
+class EquipmentItemAdmin(ConventionFiguresAdminMixin, HistoryAdmin):
     list_display = [
         "designation", "project", "quantity", "unit_price", "supplier", "purchase_order", "status",
     ]
@@ -280,7 +286,7 @@ class EquipmentItemAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
+class DisbursementAdmin(ConventionFiguresAdminMixin, HistoryAdmin):
     list_display = ["project", "amount", "paid_on", "method", "reference"]
     list_filter = ["method"]
     search_fields = ["project__reference", "reference"]
@@ -292,7 +298,7 @@ class DisbursementAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(FollowUpVisit)
-class FollowUpVisitAdmin(SimpleHistoryAdmin):
+class FollowUpVisitAdmin(HistoryAdmin):
     list_display = ["project", "due_on", "visited_on", "visitor", "activity_status", "monthly_revenue"]
     list_filter = ["activity_status", "equipment_missing", "activity_closed", "reincarcerated"]
     search_fields = ["project__reference", "notes"]
