@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from grants.models import Convention, Project
 from grants.services import equip_project
 from reintegration.accounts.roles import Role
+from reintegration.common.storage import delete_files_on_commit
 from reintegration.common.uploads import validate_document
 from reintegration.sequences.models import next_number
 
-from .documents import discard_stored
 from .models import Ceremony, CeremonyPhoto, Guest, Handover
 
 MANAGER_ROLES = (Role.FOUNDATION_STAFF, Role.ADMIN)
@@ -280,7 +280,7 @@ def revoke_handover(*, handover: Handover, user, reason: str) -> Handover:
     # certificate is then rendered with the revocation banner whenever asked for, the
     # bundle rebuilt without it (ceremonies.documents).
     ceremony = handover.ceremony
-    discard_stored([handover.certificate_pdf, ceremony.bundle_pdf])
+    delete_files_on_commit([handover.certificate_pdf, ceremony.bundle_pdf])
     handover.certificate_pdf = ""
     handover.save(update_fields=["revoked_at", "revoked_by", "revoked_reason", "certificate_pdf"])
     Ceremony.objects.filter(pk=ceremony.pk).update(bundle_pdf="")
