@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from reintegration.audit.admin import PersonalDataAdminMixin
 from reintegration.common.admin import HistoryAdmin
 from reintegration.common.uploads import validate_document
 from reintegration.common.validators import normalise_cin, normalise_phone
@@ -54,8 +55,9 @@ class BeneficiaryAdminForm(forms.ModelForm):
 
 
 @admin.register(Beneficiary)
-class BeneficiaryAdmin(HistoryAdmin):
+class BeneficiaryAdmin(PersonalDataAdminMixin, HistoryAdmin):
     form = BeneficiaryAdminForm
+    list_shows_personal_data = True
     list_display = [
         "file_number", "last_name", "first_name", "masked_cin", "prefecture", "status",
         "consent_signed_on", "created_at",
@@ -101,8 +103,9 @@ class PenitentiaryEstablishmentAdmin(HistoryAdmin):
 
 
 @admin.register(BeneficiaryDocument)
-class BeneficiaryDocumentAdmin(HistoryAdmin):
+class BeneficiaryDocumentAdmin(PersonalDataAdminMixin, HistoryAdmin):
     form = DocumentAdminForm
+    list_shows_personal_data = True
     list_display = ["beneficiary", "kind", "original_name", "content_type", "size", "uploaded_at"]
     list_filter = ["kind", "content_type"]
     search_fields = ["beneficiary__file_number", "beneficiary__last_name", "original_name"]

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from reintegration.audit.admin import PersonalDataAdminMixin
 from reintegration.common.admin import HistoryAdmin
 from reintegration.common.money import format_money
 from reintegration.sequences.models import next_number
@@ -139,7 +140,7 @@ class DisbursementInline(ReadOnlyInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(ConventionFiguresAdminMixin, HistoryAdmin):
+class ProjectAdmin(PersonalDataAdminMixin, ConventionFiguresAdminMixin, HistoryAdmin):
     list_display = ["reference", "title", "beneficiary", "sector", "prefecture", "convention", "status",
                     "submitted_at"]
     list_filter = ["status", "sector", "prefecture__region", "convention"]
@@ -154,6 +155,7 @@ class ProjectAdmin(ConventionFiguresAdminMixin, HistoryAdmin):
     ]
     inlines = [EquipmentItemInline, ReviewInline, ProjectEventInline, DisbursementInline]
     convention_path = "convention"
+    list_shows_personal_data = True  # the beneficiary's name
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -298,7 +300,7 @@ class DisbursementAdmin(ConventionFiguresAdminMixin, HistoryAdmin):
 
 
 @admin.register(FollowUpVisit)
-class FollowUpVisitAdmin(HistoryAdmin):
+class FollowUpVisitAdmin(PersonalDataAdminMixin, HistoryAdmin):  # notes and photo of the visit
     list_display = ["project", "due_on", "visited_on", "visitor", "activity_status", "monthly_revenue"]
     list_filter = ["activity_status", "equipment_missing", "activity_closed", "reincarcerated"]
     search_fields = ["project__reference", "notes"]

@@ -15,6 +15,7 @@ class AccessLog(models.Model):
         EXPORT = "export", _("Export")
         PDF = "pdf", _("PDF generated")
         IMPORT = "import", _("Import")
+        LIST = "list", _("List of files displayed")
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
