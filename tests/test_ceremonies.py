@@ -491,7 +491,11 @@ def test_the_photo_and_the_signed_copy_are_served_to_readers_and_logged(world, c
     assert photo["Content-Type"] == "image/png"
     copy = client.get(reverse("ceremonies:signed_copy", args=[world["handover"].pk]))
     assert copy["Content-Type"] == "application/pdf"
-    assert AccessLog.objects.filter(user=auditor, action=AccessLog.Action.DOWNLOAD).count() == 1
+    logged = AccessLog.objects.filter(user=auditor, action=AccessLog.Action.DOWNLOAD)
+    assert sorted(logged.values_list("object_type", "detail")) == [
+        ("ceremonies.Ceremony", f"photo {world['photo'].pk}"),
+        ("ceremonies.Handover", f"signed copy {world['handover'].certificate_number}"),
+    ]
 
 
 def test_a_photo_must_be_an_image(staff, client_for, world):
