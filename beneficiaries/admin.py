@@ -2,8 +2,9 @@ from django import forms
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from reintegration.audit.admin import PersonalDataAdminMixin
+from reintegration.common.admin import HistoryAdmin
 from reintegration.common.uploads import validate_document
 from reintegration.common.validators import normalise_cin, normalise_phone
 from reintegration.sequences.models import next_number
@@ -41,13 +42,11 @@ class DocumentInline(admin.TabularInline):
 
 
 class BeneficiaryAdminForm(forms.ModelForm):
-    """Normalises the national ID and phone as the staff form does (the admin lists the
-    form's fields itself; Meta names the two this form adds behaviour to)."""
+    """Normalises the national ID and phone as the staff form does.
 
-    class Meta:
-        model = Beneficiary
-        fields = ["cin", "phone"]
-
+    No Meta: the admin then builds the form from every editable field of the file. (The
+    admin takes its fields from a form's Meta when it declares none itself: a Meta naming
+    these two once gave an add page without the date of birth.)"""
     def clean_cin(self):
         return normalise_cin(self.cleaned_data.get("cin", ""))
 
@@ -56,8 +55,9 @@ class BeneficiaryAdminForm(forms.ModelForm):
 
 
 @admin.register(Beneficiary)
-class BeneficiaryAdmin(SimpleHistoryAdmin):
+class BeneficiaryAdmin(PersonalDataAdminMixin, HistoryAdmin):
     form = BeneficiaryAdminForm
+    list_shows_personal_data = True
     list_display = [
         "file_number", "last_name", "first_name", "masked_cin", "prefecture", "status",
         "consent_signed_on", "created_at",
@@ -95,7 +95,7 @@ class BeneficiaryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PenitentiaryEstablishment)
-class PenitentiaryEstablishmentAdmin(SimpleHistoryAdmin):
+class PenitentiaryEstablishmentAdmin(HistoryAdmin):
     list_display = ["name", "prefecture"]
     list_filter = ["prefecture__region"]
     search_fields = ["name", "prefecture__name_fr"]
@@ -103,8 +103,9 @@ class PenitentiaryEstablishmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(BeneficiaryDocument)
-class BeneficiaryDocumentAdmin(SimpleHistoryAdmin):
+class BeneficiaryDocumentAdmin(PersonalDataAdminMixin, HistoryAdmin):
     form = DocumentAdminForm
+    list_shows_personal_data = True
     list_display = ["beneficiary", "kind", "original_name", "content_type", "size", "uploaded_at"]
     list_filter = ["kind", "content_type"]
     search_fields = ["beneficiary__file_number", "beneficiary__last_name", "original_name"]

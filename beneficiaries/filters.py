@@ -7,7 +7,7 @@ from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.accounts.scope import is_national
-from reintegration.common.filters import ListFilterSet, OrderingFilter
+from reintegration.common.filters import ListFilterSet, OrderingFilter, YearFilter
 from reintegration.common.validators import normalise_cin
 from reintegration.territories.models import Prefecture
 
@@ -40,10 +40,7 @@ class BeneficiaryFilter(ListFilterSet):
     establishment = django_filters.ModelChoiceFilter(
         label=_("Establishment"), queryset=PenitentiaryEstablishment.objects.all()
     )
-    release_year = django_filters.NumberFilter(
-        label=_("Release year"), field_name="release_date", lookup_expr="year",
-        widget=forms.NumberInput(attrs={"min": 1950, "max": 2100}),
-    )
+    release_year = YearFilter(label=_("Release year"), field_name="release_date")
     ordering = OrderingFilter(
         label=_("Sort by"),
         fields=(

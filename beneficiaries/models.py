@@ -11,10 +11,12 @@ from simple_history.models import HistoricalRecords
 
 from reintegration.accounts.scope import scope_filter
 from reintegration.common.links import uuid_url
+from reintegration.common.uploads import UploadCheck
 from reintegration.common.validators import (
     validate_arabic_name,
     validate_cin,
     validate_latin_name,
+    validate_phone,
 )
 from reintegration.territories.models import Prefecture
 
@@ -99,7 +101,8 @@ class Beneficiary(models.Model):
     birth_date = models.DateField(_("date of birth"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     phone = models.CharField(
-        _("phone"), max_length=16, blank=True, help_text=_("Stored as +212XXXXXXXXX.")
+        _("phone"), max_length=16, blank=True, validators=[validate_phone],
+        help_text=_("Stored as +212XXXXXXXXX."),
     )
     address = models.TextField(_("address"), blank=True)
     prefecture = models.ForeignKey(
@@ -269,7 +272,7 @@ class BeneficiaryDocument(models.Model):
         verbose_name=_("beneficiary"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    file = models.FileField(_("file"), upload_to=document_upload_to)
+    file = models.FileField(_("file"), upload_to=document_upload_to, validators=[UploadCheck()])
     original_name = models.CharField(_("original file name"), max_length=255, blank=True)
     content_type = models.CharField(_("content type"), max_length=50, blank=True)
     size = models.PositiveIntegerField(_("size in bytes"), default=0)

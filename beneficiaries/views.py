@@ -160,6 +160,12 @@ class BeneficiaryUpdateView(ScopedBeneficiaryMixin, UpdateView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "request": self.request}
 
+    def render_to_response(self, context, **response_kwargs):
+        # The form shows the whole file, national ID included: a read like the file's page
+        # (also when it comes back with an error).
+        log_access(self.request, AccessLog.Action.VIEW, self.beneficiary, detail="edit")
+        return super().render_to_response(context, **response_kwargs)
+
     def form_valid(self, form):
         try:
             self.object = services.update_beneficiary(

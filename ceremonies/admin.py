@@ -8,8 +8,8 @@ deleted by hand, which keeps every number's story in one place.
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from reintegration.common.admin import HistoryAdmin
 from reintegration.common.money import format_money
 
 from . import documents
@@ -48,7 +48,7 @@ class PhotoInline(admin.TabularInline):
 
 
 @admin.register(Ceremony)
-class CeremonyAdmin(SimpleHistoryAdmin):
+class CeremonyAdmin(HistoryAdmin):
     list_display = ["title", "held_on", "place", "prefecture", "presided_by", "status"]
     list_filter = ["status", "prefecture__region", "prefecture"]
     search_fields = ["title", "place", "presided_by", "presided_by_title"]
@@ -67,7 +67,7 @@ class CeremonyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Handover)
-class HandoverAdmin(SimpleHistoryAdmin):
+class HandoverAdmin(HistoryAdmin):
     list_display = ["certificate_number", "ceremony", "project", "value_display", "issued_at", "revoked_at"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter), "ceremony__prefecture"]
     search_fields = [

@@ -25,7 +25,6 @@ from decimal import ROUND_HALF_UP, Decimal
 import segno
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from num2words import num2words
@@ -39,6 +38,7 @@ from reintegration.common.pdf import (
     render_html,
     render_pdf,
 )
+from reintegration.common.storage import delete_files_on_commit
 
 from .models import Ceremony, Handover
 
@@ -316,20 +316,11 @@ def store_bundle(ceremony: Ceremony) -> None:
     Ceremony.objects.filter(pk=ceremony.pk).update(bundle_pdf=ceremony.bundle_pdf.name)
 
 
-def discard_stored(files) -> None:
-    """Delete these stored PDFs' files once the transaction that forgets them commits."""
-    for file in files:
-        if file:
-            transaction.on_commit(
-                lambda storage=file.storage, name=file.name: storage.delete(name)
-            )
-
-
 def forget_stored_documents(ceremony: Ceremony) -> None:
     """Drop the ceremony's stored bundle and certificates (a held ceremony corrected in
     the admin): they are rendered again, as they now read, on their next download."""
     handovers = list(ceremony.handovers.exclude(certificate_pdf="").only("pk", "certificate_pdf"))
-    discard_stored([ceremony.bundle_pdf, *(handover.certificate_pdf for handover in handovers)])
+    delete_files_on_commit([ceremony.bundle_pdf, *(handover.certificate_pdf for handover in handovers)])
     Handover.objects.filter(pk__in=[handover.pk for handover in handovers]).update(certificate_pdf="")
     Ceremony.objects.filter(pk=ceremony.pk).update(bundle_pdf="")
     ceremony.bundle_pdf = ""

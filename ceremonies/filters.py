@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.accounts.scope import is_national
-from reintegration.common.filters import ListFilterSet, OrderingFilter
+from reintegration.common.filters import ListFilterSet, OrderingFilter, YearFilter
 from reintegration.territories.models import Prefecture
 
 from .models import Ceremony
@@ -31,7 +31,7 @@ class CeremonyFilter(ListFilterSet):
     prefecture = django_filters.ModelChoiceFilter(
         label=_("Prefecture or province"), queryset=visible_prefectures
     )
-    year = django_filters.NumberFilter(label=_("Year"), field_name="held_on", lookup_expr="year")
+    year = YearFilter(label=_("Year"), field_name="held_on")
     ordering = OrderingFilter(
         label=_("Sort by"),
         fields=(("held_on", "date"), ("title", "title"), ("equipment_value", "value")),

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from grants.models import Convention, Disbursement, EquipmentItem, Project
 from reintegration.accounts.scope import scope_filter
+from reintegration.common.uploads import IMAGE_TYPES, UploadCheck
 from reintegration.territories.models import Prefecture
 
 
@@ -117,6 +118,8 @@ class Ceremony(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.held_on is None:  # a ceremony being created (the admin's add page)
+            return self.title
         return f"{self.title} ({self.held_on:%d/%m/%Y})"
 
     def get_absolute_url(self) -> str:
@@ -202,7 +205,7 @@ class Handover(models.Model):
         editable=False,
     )
     signed_copy = models.FileField(
-        _("signed copy"), upload_to=signed_copy_upload_to, blank=True
+        _("signed copy"), upload_to=signed_copy_upload_to, blank=True, validators=[UploadCheck()]
     )
     signed_copy_content_type = models.CharField(max_length=50, blank=True, editable=False)
     # The certificate as rendered when the ceremony was held (ceremonies.documents): served
@@ -267,7 +270,7 @@ class CeremonyPhoto(models.Model):
     ceremony = models.ForeignKey(
         Ceremony, on_delete=models.CASCADE, related_name="photos", verbose_name=_("ceremony")
     )
-    image = models.ImageField(_("photo"), upload_to=photo_upload_to)
+    image = models.ImageField(_("photo"), upload_to=photo_upload_to, validators=[UploadCheck(IMAGE_TYPES)])
     content_type = models.CharField(max_length=50, blank=True, editable=False)
     caption = models.CharField(_("caption"), max_length=255, blank=True)
     uploaded_by = models.ForeignKey(

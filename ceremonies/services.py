@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from grants.models import Convention, Project
 from grants.services import equip_project
 from reintegration.accounts.roles import Role
+from reintegration.common.storage import delete_files_on_commit
 from reintegration.common.uploads import validate_document
 from reintegration.sequences.models import next_number
 
-from .documents import discard_stored
 from .models import Ceremony, CeremonyPhoto, Guest, Handover
 
 MANAGER_ROLES = (Role.FOUNDATION_STAFF, Role.ADMIN)
@@ -126,6 +126,12 @@ def ready_projects(ceremony: Ceremony):
     )
 
 
+def _lock_projects(projects) -> None:
+    """Lock the projects' rows, after the ceremony's and in one order (by key), as
+    `hold_ceremony` does, so that two ceremonies never deadlock over them."""
+    list(Project.objects.select_for_update().filter(pk__in=[p.pk for p in projects]).order_by("pk"))
+
+
 @transaction.atomic
 def add_projects(*, ceremony: Ceremony, projects: Iterable[Project], user) -> Ceremony:
     _ensure_may_manage(user, ceremony)
@@ -134,6 +140,27 @@ def add_projects(*, ceremony: Ceremony, projects: Iterable[Project], user) -> Ce
     projects = list(projects)
     if not projects:
         raise ValidationError({"projects": _("Choose at least one project.")}, code="required")
+    # The projects' locks serialise two ceremonies adding the same project at once (each
+    # holds only its own ceremony's lock): the second reads, once the first has committed,
+    # that the project is on a planned ceremony, and refuses it. Without them both added
+    # it, and holding the second ceremony failed on the project's certificate.
+    _lock_projects(projects)
+    elsewhere = (
+        Ceremony.projects.through.objects.filter(
+            project__in=projects, ceremony__status=Ceremony.Status.PLANNED
+        )
+        .exclude(ceremony=ceremony)
+        .order_by("project__reference")
+        .values_list("project__reference", "ceremony__title")
+    )
+    if elsewhere:
+        raise ValidationError(
+            {"projects": _(
+                "Already on another planned ceremony: %(projects)s. A project is handed over at one "
+                "ceremony only: remove it from the other ceremony first."
+            ) % {"projects": ", ".join(f"{reference} ({title})" for reference, title in elsewhere)}},
+            code="on_another_ceremony",
+        )
     allowed = set(ready_projects(ceremony).values_list("pk", flat=True))
     refused = [p.reference for p in projects if p.pk not in allowed]
     if refused:
@@ -199,6 +226,21 @@ def hold_ceremony(*, ceremony: Ceremony, user) -> list[Handover]:
             _("Add the projects whose equipment is handed over before marking the ceremony held."),
             code="empty",
         )
+    # A project handed over at another ceremony since it was added here (or added to two
+    # before `add_projects` locked the projects) is named, and nothing is issued.
+    handed_over = set(
+        Handover.objects.valid().filter(project__in=projects).values_list("project__reference", flat=True)
+    )
+    handed_over |= {p.reference for p in projects if p.status != Project.Status.APPROVED}
+    if handed_over:
+        raise ValidationError(
+            _(
+                "These projects are no longer waiting for their equipment (handed over at another "
+                "ceremony, or no longer approved): %(projects)s. Remove them from this ceremony, "
+                "then mark it held."
+            ) % {"projects": ", ".join(sorted(handed_over))},
+            code="handed_over",
+        )
     handovers = []
     for project in projects:
         handover = Handover.objects.create(
@@ -238,7 +280,7 @@ def revoke_handover(*, handover: Handover, user, reason: str) -> Handover:
     # certificate is then rendered with the revocation banner whenever asked for, the
     # bundle rebuilt without it (ceremonies.documents).
     ceremony = handover.ceremony
-    discard_stored([handover.certificate_pdf, ceremony.bundle_pdf])
+    delete_files_on_commit([handover.certificate_pdf, ceremony.bundle_pdf])
     handover.certificate_pdf = ""
     handover.save(update_fields=["revoked_at", "revoked_by", "revoked_reason", "certificate_pdf"])
     Ceremony.objects.filter(pk=ceremony.pk).update(bundle_pdf="")

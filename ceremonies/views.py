@@ -365,6 +365,8 @@ class PhotoUploadView(CeremonyMixin, FormView):
 class PhotoView(CeremonyMixin, View):
     def get(self, request, *args, **kwargs):
         photo = get_object_or_404(CeremonyPhoto.objects.filter(ceremony=self.ceremony), pk=kwargs["photo_pk"])
+        # The people photographed are the beneficiaries: each display is a read of them.
+        log_access(request, AccessLog.Action.DOWNLOAD, self.ceremony, detail=f"photo {photo.pk}")
         content_type = photo.content_type or "image/jpeg"
         return FileResponse(photo.image.open("rb"), content_type=content_type)
 

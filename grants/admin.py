@@ -9,8 +9,9 @@ from django.contrib import admin
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from reintegration.audit.admin import PersonalDataAdminMixin
+from reintegration.common.admin import HistoryAdmin
 from reintegration.common.money import format_money
 from reintegration.sequences.models import next_number
 
@@ -81,7 +82,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(SimpleHistoryAdmin):
+class PartnerAdmin(HistoryAdmin):
     list_display = ["name", "kind", "prefecture"]
     list_filter = ["kind", "prefecture__region"]
     search_fields = ["name"]
@@ -96,7 +97,7 @@ class ConventionInline(ReadOnlyInline):
 
 
 @admin.register(FrameworkAgreement)
-class FrameworkAgreementAdmin(SimpleHistoryAdmin):
+class FrameworkAgreementAdmin(HistoryAdmin):
     list_display = ["reference", "title", "signed_on", "starts_on", "ends_on"]
     search_fields = ["reference", "title", "parties__name"]
     list_filter = ["parties"]
@@ -118,7 +119,7 @@ class ConventionPartnerInline(admin.TabularInline):
 
 
 @admin.register(ConventionPartner)
-class ConventionPartnerAdmin(SimpleHistoryAdmin):
+class ConventionPartnerAdmin(HistoryAdmin):
     """Read here; changed with the convention (its inline), where the shares are checked
     together."""
 
@@ -138,7 +139,7 @@ class ConventionPartnerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Convention)
-class ConventionAdmin(SimpleHistoryAdmin):
+class ConventionAdmin(HistoryAdmin):
     list_display = ["reference", "title", "partner", "prefecture", "envelope_display", "status"]
     list_filter = ["status", "indh_phase", "indh_programme", "prefecture__region", "framework_agreement"]
     search_fields = ["reference", "title", "partner__name", "partner_shares__partner__name"]
@@ -159,7 +160,7 @@ class KitItemInline(admin.TabularInline):
 
 
 @admin.register(Sector)
-class SectorAdmin(SimpleHistoryAdmin):
+class SectorAdmin(HistoryAdmin):
     list_display = ["name_fr", "name_ar", "name_en"]
     search_fields = ["name_fr", "name_ar", "name_en"]
     inlines = [KitItemInline]
@@ -193,7 +194,7 @@ class DisbursementInline(ReadOnlyInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
+class ProjectAdmin(PersonalDataAdminMixin, ConventionFiguresAdminMixin, HistoryAdmin):
     list_display = ["reference", "title", "beneficiary", "sector", "prefecture", "convention", "status",
                     "submitted_at"]
     list_filter = ["status", "sector", "prefecture__region", "convention"]
@@ -208,6 +209,7 @@ class ProjectAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
     ]
     inlines = [EquipmentItemInline, ReviewInline, ProjectEventInline, DisbursementInline]
     convention_path = "convention"
+    list_shows_personal_data = True  # the beneficiary's name
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -244,7 +246,7 @@ class ProjectEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(SimpleHistoryAdmin):
+class ReviewAdmin(HistoryAdmin):
     list_display = ["at", "project", "decision", "reviewer"]
     list_filter = ["decision"]
     search_fields = ["project__reference", "reviewer__username", "reason"]
@@ -270,7 +272,7 @@ class SupplierBankChangeInline(ReadOnlyInline):
 
 
 @admin.register(Supplier)
-class SupplierAdmin(SimpleHistoryAdmin):
+class SupplierAdmin(HistoryAdmin):
     """RIB and ICE are set when a supplier is added; afterwards they change only through a
     `SupplierBankChange` approved by a second person (grants.procurement_bank)."""
 
@@ -293,7 +295,7 @@ class SupplierAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SupplierBankChange)
-class SupplierBankChangeAdmin(SimpleHistoryAdmin):
+class SupplierBankChangeAdmin(HistoryAdmin):
     """The requests and their decisions, read-only: they are made on the staff pages,
     where the decision asks for a fresh one-time code."""
 
@@ -335,7 +337,7 @@ class QuoteInline(admin.TabularInline):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
+class PurchaseOrderAdmin(ConventionFiguresAdminMixin, HistoryAdmin):
     list_display = [
         "number", "supplier", "convention", "ordered_on", "status", "invoice_number", "invoice_flag",
     ]
@@ -352,13 +354,19 @@ class PurchaseOrderAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_totals()
 
+    def save_model(self, request, obj, form, change):
+        if not change:  # numbered as the staff pages number it (grants.procurement)
+            obj.number = next_number("BC", obj.ordered_on.year, 5)
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
     @admin.display(boolean=True, description=_("invoice differs"))
     def invoice_flag(self, order):
         return order.invoice_differs
 
 
 @admin.register(Quote)
-class QuoteAdmin(SimpleHistoryAdmin):
+class QuoteAdmin(HistoryAdmin):
     list_display = ["purchase_order", "supplier", "amount", "quoted_on", "chosen"]
     list_filter = ["chosen"]
     search_fields = ["purchase_order__number", "supplier__name"]
@@ -367,7 +375,7 @@ class QuoteAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(EquipmentItem)
-class EquipmentItemAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
+class EquipmentItemAdmin(ConventionFiguresAdminMixin, HistoryAdmin):
     list_display = [
         "designation", "project", "quantity", "unit_price", "supplier", "purchase_order", "status",
     ]
@@ -380,7 +388,7 @@ class EquipmentItemAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
+class DisbursementAdmin(ConventionFiguresAdminMixin, HistoryAdmin):
     list_display = ["project", "amount", "paid_on", "method", "reference"]
     list_filter = ["method"]
     search_fields = ["project__reference", "reference"]
@@ -392,7 +400,7 @@ class DisbursementAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(FollowUpVisit)
-class FollowUpVisitAdmin(SimpleHistoryAdmin):
+class FollowUpVisitAdmin(PersonalDataAdminMixin, HistoryAdmin):  # notes and photo of the visit
     list_display = ["project", "due_on", "visited_on", "visitor", "activity_status", "monthly_revenue"]
     list_filter = ["activity_status", "equipment_missing", "activity_closed", "reincarcerated"]
     search_fields = ["project__reference", "notes"]

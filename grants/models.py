@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from beneficiaries.models import Beneficiary
 from reintegration.accounts.scope import scope_filter
 from reintegration.common.links import uuid_url
+from reintegration.common.uploads import IMAGE_TYPES, PDF_ONLY, StoredName, UploadCheck
 from reintegration.common.validators import validate_ice, validate_rib
 from reintegration.territories.models import Prefecture
 
@@ -266,7 +267,8 @@ class Convention(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     document = models.FileField(
-        _("signed convention"), upload_to="conventions/", blank=True
+        _("signed convention"), upload_to=StoredName("conventions", "document"), blank=True,
+        validators=[UploadCheck(PDF_ONLY)],
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -557,7 +559,8 @@ class Project(models.Model):
         _("expected monthly revenue (DH)"), null=True, blank=True
     )
     feasibility_study = models.FileField(
-        _("feasibility study"), upload_to="feasibility/", blank=True
+        _("feasibility study"), upload_to=StoredName("feasibility", "feasibility_study"), blank=True,
+        validators=[UploadCheck(PDF_ONLY)],
     )
     previous_funding_justification = models.TextField(
         _("justification of a previous funding"), blank=True,
@@ -1005,7 +1008,9 @@ class Quote(models.Model):
     )
     amount = MoneyField(_("amount (DH)"))
     quoted_on = models.DateField(_("date"))
-    document = models.FileField(_("document"), upload_to="quotes/", blank=True)
+    document = models.FileField(
+        _("document"), upload_to=StoredName("quotes", "document"), blank=True, validators=[UploadCheck()]
+    )
     chosen = models.BooleanField(_("chosen"), default=False)
     justification = models.TextField(
         _("justification"), blank=True,
@@ -1240,7 +1245,9 @@ class FollowUpVisit(models.Model):
     jobs_created = models.PositiveSmallIntegerField(_("jobs created"), default=0)
     notes = models.TextField(_("notes"), blank=True)
     next_visit_on = models.DateField(_("next visit on"), null=True, blank=True)
-    photo = models.ImageField(_("photo"), upload_to=visit_photo_upload_to, blank=True)
+    photo = models.ImageField(
+        _("photo"), upload_to=visit_photo_upload_to, blank=True, validators=[UploadCheck(IMAGE_TYPES)]
+    )
     equipment_missing = models.BooleanField(_("equipment sold or missing"), default=False)
     activity_closed = models.BooleanField(_("activity closed"), default=False)
     reincarcerated = models.BooleanField(_("beneficiary re-incarcerated"), default=False)

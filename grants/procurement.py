@@ -327,8 +327,7 @@ def delete_quote(*, quote: Quote, user) -> None:
     order = _locked_order(quote.purchase_order)
     if order.status != PurchaseOrder.Status.DRAFT:
         raise ValidationError(_("The quotes of a sent order are kept."))
-    quote.document.delete(save=False)
-    quote.delete()
+    quote.delete()  # its document leaves the storage once this commits (common/storage.py)
 
 
 @transaction.atomic
@@ -370,9 +369,7 @@ def cancel_purchase_order(*, purchase_order: PurchaseOrder, user) -> None:
     for line in order.lines.select_for_update():
         line.purchase_order = None
         line.save(update_fields=["purchase_order"])
-    for quote in order.quotes.all():
-        quote.document.delete(save=False)
-    order.delete()
+    order.delete()  # with its quotes, whose documents leave the storage once this commits
 
 
 @transaction.atomic

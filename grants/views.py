@@ -581,6 +581,12 @@ class ProjectUpdateView(ProjectFormMixin, ScopedProjectMixin, UpdateView):
             return refusal
         return super().post(request, *args, **kwargs)
 
+    def render_to_response(self, context, **response_kwargs):
+        # The form shows the whole project, as its page does (also when it comes back with
+        # an error, or filled from a kit).
+        log_access(self.request, AccessLog.Action.VIEW, self.project, detail="edit")
+        return super().render_to_response(context, **response_kwargs)
+
     def refusal(self):
         if not services.may_act(self.request.user, "submit", self.project):
             raise PermissionDenied

@@ -108,6 +108,9 @@ MIDDLEWARE = [
     "reintegration.logging.RequestLogMiddleware",
     # The client's address from nginx's X-Forwarded-For, for axes and the access log.
     "reintegration.proxy.TrustedProxyMiddleware",
+    # A NUL character in a URL, or an admin date drill-down that is no date: a 400 before
+    # any view reads them.
+    "reintegration.security.middleware.MalformedRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

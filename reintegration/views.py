@@ -4,11 +4,14 @@ from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_safe
 
+from reintegration.security.forms import LoginForm
+
 __all__ = ["LoginView", "home", "login_not_required"]
 
 
 @method_decorator(login_not_required, name="dispatch")
 class LoginView(auth_views.LoginView):
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
 

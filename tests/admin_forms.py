@@ -1,5 +1,6 @@
 """Django admin forms as a browser posts them back, for tests that change one field."""
 
+from django import forms
 from django.urls import reverse
 
 
@@ -11,7 +12,12 @@ def posted_back(form) -> dict:
         if value is None or value is False:
             continue
         key = form.add_prefix(name)
-        if value is True:
+        widget = field.widget
+        if isinstance(widget, forms.MultiWidget):  # a date and a time: one input each
+            parts = value if isinstance(value, list | tuple) else widget.decompress(value)
+            for suffix, part_widget, part in zip(widget.widgets_names, widget.widgets, parts, strict=True):
+                data[key + suffix] = part_widget.format_value(part) or ""
+        elif value is True:
             data[key] = "on"
         elif isinstance(value, list | tuple):
             data[key] = [str(v) for v in value]

@@ -4,10 +4,14 @@ import datetime
 from decimal import Decimal
 
 import factory
+from axes.models import AccessAttempt, AccessFailureLog
+from axes.models import AccessLog as AxesAccessLog
 from django.contrib.auth.models import Group
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from beneficiaries.models import Beneficiary, BeneficiaryDocument, PenitentiaryEstablishment
-from ceremonies.models import Ceremony, Handover
+from ceremonies.models import Ceremony, CeremonyPhoto, Handover
 from grants.models import (
     Convention,
     Disbursement,
@@ -16,14 +20,18 @@ from grants.models import (
     KitItem,
     Partner,
     Project,
+    ProjectEvent,
     PurchaseOrder,
+    Quote,
+    Review,
     Sector,
     Supplier,
 )
 from grants.services import refresh_convention_figures, refresh_outcome
 from reintegration.accounts.models import User
+from reintegration.audit.models import AccessLog
 from reintegration.sequences.models import next_number
-from reintegration.territories.models import Prefecture
+from reintegration.territories.models import Prefecture, Region
 
 SKHIRATE_TEMARA = "04.501"
 RABAT = "04.421"
@@ -64,13 +72,24 @@ class EstablishmentFactory(factory.django.DjangoModelFactory):
     prefecture = factory.LazyFunction(prefecture)
 
 
+def letters(n: int) -> str:
+    """0 -> "Ba", 1 -> "Bb", …: a number written in letters, for names."""
+    word = ""
+    n += 26
+    while n:
+        n, digit = divmod(n, 26)
+        word = "abcdefghijklmnopqrstuvwxyz"[digit] + word
+    return word.capitalize()
+
+
 class BeneficiaryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Beneficiary
 
     file_number = factory.LazyFunction(lambda: next_number("BEN", datetime.date.today().year, 5))
     first_name = factory.Iterator(["Youssef", "Fatima", "Hamza", "Khadija", "Omar", "Salma"])
-    last_name = factory.Sequence(lambda n: f"Alaoui{n}")
+    # Letters only, as the name's validator wants (Alaoui-Ba, Alaoui-Bb, …).
+    last_name = factory.Sequence(lambda n: f"Alaoui-{letters(n)}")
     first_name_ar = "يوسف"
     last_name_ar = "العلوي"
     cin = factory.Sequence(lambda n: f"AB{100000 + n}")
@@ -242,3 +261,142 @@ class HandoverFactory(factory.django.DjangoModelFactory):
     ceremony = factory.SubFactory(CeremonyFactory)
     project = factory.SubFactory(ProjectFactory)
     certificate_number = factory.LazyFunction(lambda: next_number("AGR", 2024, 6))
+
+
+# --- the rest of the Django admin's models (tests/test_admin_walk.py) ------------------
+
+class GroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Group
+
+    name = factory.Sequence(lambda n: f"Groupe de test {n}")
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    """A region of no map, for the admin's pages only: other tests look territories up."""
+
+    class Meta:
+        model = Region
+
+    code = "99"
+    name_fr = "Région de test"
+    name_ar = "جهة الاختبار"
+
+
+class PrefectureFactory(factory.django.DjangoModelFactory):
+    """A prefecture of no map, for the admin's pages only (see RegionFactory)."""
+
+    class Meta:
+        model = Prefecture
+
+    code = "99.999"
+    name_fr = "Préfecture de test"
+    name_ar = "عمالة الاختبار"
+    kind = Prefecture.Kind.PREFECTURE
+    region = factory.LazyFunction(lambda: Region.objects.order_by("code").first())
+
+
+class AccessLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccessLog
+
+    user = factory.SubFactory(UserFactory)
+    action = AccessLog.Action.VIEW
+    object_type = "beneficiaries.Beneficiary"
+    object_id = "00000000-0000-0000-0000-000000000001"
+    ip_address = "10.0.0.1"
+    path = "/beneficiaries/00000000-0000-0000-0000-000000000001/"
+
+
+class ProjectEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProjectEvent
+
+    project = factory.SubFactory(ProjectFactory)
+    from_status = Project.Status.DRAFT
+    to_status = Project.Status.SUBMITTED
+    user = factory.SubFactory(UserFactory)
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Review
+
+    project = factory.SubFactory(ProjectFactory)
+    reviewer = factory.SubFactory(UserFactory)
+    decision = Review.Decision.RETURN
+    reason = "Devis manquant"
+
+
+class QuoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Quote
+
+    purchase_order = factory.SubFactory(PurchaseOrderFactory)
+    supplier = factory.SelfAttribute("purchase_order.supplier")
+    amount = Decimal("9000.00")
+    quoted_on = datetime.date(2024, 9, 1)
+
+
+class AxesAccessAttemptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccessAttempt
+
+    username = "someone"
+    ip_address = "10.0.0.2"
+    user_agent = "test"
+    http_accept = "text/html"
+    path_info = "/login/"
+    get_data = ""
+    post_data = "username=someone"
+    failures_since_start = 1
+
+
+class AxesAccessLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AxesAccessLog
+
+    username = "someone"
+    ip_address = "10.0.0.2"
+    user_agent = "test"
+    http_accept = "text/html"
+    path_info = "/login/"
+
+
+class AxesAccessFailureLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccessFailureLog
+
+    username = "someone"
+    ip_address = "10.0.0.2"
+    user_agent = "test"
+    http_accept = "text/html"
+    path_info = "/login/"
+
+
+class TOTPDeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TOTPDevice
+
+    user = factory.SubFactory(UserFactory)
+    name = "authenticator"
+    confirmed = True
+
+
+class StaticDeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaticDevice
+
+    user = factory.SubFactory(UserFactory)
+    name = "recovery codes"
+    confirmed = True
+
+
+class CeremonyPhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CeremonyPhoto
+
+    ceremony = factory.SubFactory(CeremonyFactory)
+    content_type = "image/png"
+    image = factory.django.ImageField(filename="remise.png", format="PNG", width=4, height=4)
+    caption = "Remise des équipements"

@@ -96,6 +96,39 @@ def held_ceremony(staff, *projects) -> Ceremony:
     return ceremony
 
 
+def test_a_project_on_another_planned_ceremony_is_refused_with_that_ceremony_named(staff):
+    project = ready_project()
+    planned_ceremony(staff, project, title="Remise de janvier")
+    other = planned_ceremony(staff, title="Remise de février")
+
+    with pytest.raises(ValidationError) as refused:
+        services.add_projects(ceremony=other, projects=[project], user=staff)
+
+    message = refused.value.message_dict["projects"][0]
+    assert project.reference in message and "Remise de janvier" in message
+    assert not other.projects.exists()
+
+
+def test_holding_a_ceremony_whose_project_was_handed_over_elsewhere_names_it_and_issues_nothing(staff):
+    project, other_project = ready_project(), ready_project(last_name="Amrani")
+    first = planned_ceremony(staff, project)
+    second = planned_ceremony(staff, other_project, title="Seconde cérémonie")
+    # Added to both before adding locked the projects (data of the earlier versions).
+    second.projects.add(project)
+    services.hold_ceremony(ceremony=first, user=staff)
+
+    with pytest.raises(ValidationError) as refused:
+        services.hold_ceremony(ceremony=second, user=staff)
+
+    assert project.reference in refused.value.messages[0]
+    assert "Retirez-les de cette cérémonie" in refused.value.messages[0]
+    second.refresh_from_db()
+    assert second.status == Ceremony.Status.PLANNED
+    assert not second.handovers.exists()
+    other_project.refresh_from_db()
+    assert other_project.status == Status.APPROVED
+
+
 def page(response) -> str:
     return html.unescape(response.content.decode())
 
@@ -458,7 +491,11 @@ def test_the_photo_and_the_signed_copy_are_served_to_readers_and_logged(world, c
     assert photo["Content-Type"] == "image/png"
     copy = client.get(reverse("ceremonies:signed_copy", args=[world["handover"].pk]))
     assert copy["Content-Type"] == "application/pdf"
-    assert AccessLog.objects.filter(user=auditor, action=AccessLog.Action.DOWNLOAD).count() == 1
+    logged = AccessLog.objects.filter(user=auditor, action=AccessLog.Action.DOWNLOAD)
+    assert sorted(logged.values_list("object_type", "detail")) == [
+        ("ceremonies.Ceremony", f"photo {world['photo'].pk}"),
+        ("ceremonies.Handover", f"signed copy {world['handover'].certificate_number}"),
+    ]
 
 
 def test_a_photo_must_be_an_image(staff, client_for, world):

@@ -48,3 +48,27 @@ def test_the_same_ceremony_held_twice_at_once_is_held_once(staff):
 
     assert sum(outcome is None for outcome in outcomes) == 1
     assert Handover.objects.count() == 2
+
+
+def test_a_project_added_to_two_ceremonies_at_once_goes_to_one_and_the_other_is_told_why(staff):
+    from django.core.exceptions import ValidationError
+
+    project = ready_project()
+    first = planned_ceremony(staff)
+    second = planned_ceremony(staff, title="Seconde cérémonie")
+
+    outcomes = at_the_same_time(
+        lambda: services.add_projects(ceremony=first, projects=[project], user=staff),
+        lambda: services.add_projects(ceremony=second, projects=[project], user=staff),
+    )
+
+    assert sorted(outcome is None for outcome in outcomes) == [False, True]
+    refused = next(outcome for outcome in outcomes if outcome is not None)
+    assert isinstance(refused, ValidationError)
+    assert "Déjà sur une autre cérémonie prévue" in refused.message_dict["projects"][0]
+    assert project.reference in refused.message_dict["projects"][0]
+    assert project.ceremonies.count() == 1
+    # The ceremony that has it is then held without a fault.
+    winner = project.ceremonies.get()
+    services.hold_ceremony(ceremony=winner, user=staff)
+    assert Handover.objects.filter(project=project).count() == 1

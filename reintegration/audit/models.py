@@ -16,6 +16,7 @@ class AccessLog(models.Model):
         PDF = "pdf", _("PDF generated")
         IMPORT = "import", _("Import")
         LOOKUP = "lookup", _("Duplicate check found a file")
+        LIST = "list", _("List of files displayed")
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

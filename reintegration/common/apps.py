@@ -6,3 +6,8 @@ class CommonConfig(AppConfig):
     name = "reintegration.common"
     label = "common"
     verbose_name = _("Common")
+
+    def ready(self):
+        from .storage import connect_file_cleanup
+
+        connect_file_cleanup()

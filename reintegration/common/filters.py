@@ -11,6 +11,10 @@ from reintegration.accounts.scope import is_national
 
 from .widgets import InlineSelect
 
+# The years a date filter accepts: a year outside them is a form error on the field, not a
+# query (the database's year bounds stop at 1 and 9999, a 24-digit number overflows).
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
 
 def _descending(template, label) -> str:
     return template % label
@@ -31,6 +35,22 @@ class OrderingFilter(django_filters.OrderingFilter):
             for param, label in ascending
         ]
         return [choice for pair in zip(ascending, descending, strict=True) for choice in pair]
+
+
+class YearFilter(django_filters.NumberFilter):
+    """The year of a date field (`field_name`), a whole number from FIRST_YEAR to LAST_YEAR."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("lookup_expr", "year")
+        kwargs.setdefault("min_value", FIRST_YEAR)
+        kwargs.setdefault("max_value", LAST_YEAR)
+        kwargs.setdefault("widget", forms.NumberInput(attrs={"min": FIRST_YEAR, "max": LAST_YEAR}))
+        super().__init__(*args, **kwargs)
+
+    def get_max_validator(self):
+        return None  # max_value is the field's own
 
 
 class ListFilterSet(django_filters.FilterSet):

@@ -1,7 +1,11 @@
 """The one upload check for personal documents: type by content, size, stored name."""
 
+import uuid
+from pathlib import PurePath
+
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 MAX_UPLOAD_SIZE = 10 * 1024 * 1024
@@ -55,3 +59,52 @@ def _check_image(uploaded) -> None:
         raise ValidationError(_("This image is damaged or not an image."), code="bad_image") from None
     finally:
         uploaded.seek(0)
+
+
+ALL_TYPES = ("application/pdf", "image/jpeg", "image/png")
+IMAGE_TYPES = ("image/jpeg", "image/png")
+PDF_ONLY = ("application/pdf",)
+
+
+@deconstructible
+class UploadCheck:
+    """`validate_document` as a model field's validator, so that every door that saves the
+    field through a form or `full_clean` — the staff pages, the Django admin, an import —
+    checks a new file the same way (type by content, size).
+
+    Only a file being uploaded is read: a stored one was checked when it came in, and
+    reading it back from storage on every save of its record would cost a download."""
+
+    def __init__(self, allowed=ALL_TYPES):
+        self.allowed = tuple(allowed)
+
+    def __call__(self, value) -> None:
+        if not value or getattr(value, "_committed", True):
+            return
+        validate_document(value.file, allowed=self.allowed)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, UploadCheck) and self.allowed == other.allowed
+
+
+@deconstructible
+class StoredName:
+    """`upload_to` that stores a file as `<folder>/<random><extension>`: the name and the
+    extension come from the application (the extension from the content), never from the
+    name the user's file had, which may name a person or climb directories."""
+
+    def __init__(self, folder: str, field: str):
+        self.folder = folder.rstrip("/")
+        self.field = field
+
+    def __call__(self, instance, filename: str) -> str:
+        field_file = getattr(instance, self.field, None)
+        if field_file is not None and not getattr(field_file, "_committed", True):
+            content_type = sniff_content_type(field_file.file)  # assigned, being saved
+        else:  # saved by `field_file.save(name, content)`: the code chose the name
+            content_type = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+                            ".png": "image/png"}.get(PurePath(filename).suffix.lower())
+        return f"{self.folder}/{uuid.uuid4().hex}{EXTENSIONS.get(content_type, '')}"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, StoredName) and (self.folder, self.field) == (other.folder, other.field)

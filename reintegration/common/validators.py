@@ -49,6 +49,11 @@ def normalise_phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def validate_phone(value: str) -> None:
+    """A Moroccan phone number (the stored E.164 form passes)."""
+    normalise_phone(value)
+
+
 def validate_arabic_name(value: str) -> None:
     if value and not ARABIC_RE.match(value):
         raise ValidationError(_("Write this name in Arabic script."), code="not_arabic")

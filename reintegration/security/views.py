@@ -34,8 +34,10 @@ RECOVERY_CODES_SESSION_KEY = "security_new_recovery_codes"
 
 
 def safe_next(request) -> str:
+    """The page to go back to: a path of this site, else the home page. (A bare word such
+    as `?next=0` is no path: `redirect` would take it for a view's name and fail.)"""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
