@@ -13,6 +13,10 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from reintegration.demo.console import console_language
 
 from . import procurement, services
 from .models import EquipmentItem, FollowUpVisit, Project, PurchaseOrder, Supplier
@@ -49,10 +53,21 @@ def seed(users, stdout) -> None:
     paid = _pay_cash_grants(users["staff"], TEMARA) + _pay_cash_grants(users["staff_rabat"], RABAT)
     launched = _launch_rabat_projects(users["staff_rabat"])
     visits = _record_visits(users)
-    stdout.write(
-        f"Procurement: {len(suppliers)} suppliers, {orders} new purchase orders, "
-        f"{paid} cash grants paid, {launched} projects launched, {visits} visits recorded."
-    )
+    with console_language():
+        stdout.write(_(
+            "Procurement: %(suppliers)s, %(orders)s, %(paid)s, %(launched)s, %(visits)s."
+        ) % {
+            "suppliers": ngettext("%(count)s supplier", "%(count)s suppliers", len(suppliers))
+            % {"count": len(suppliers)},
+            "orders": ngettext("%(count)s new purchase order", "%(count)s new purchase orders", orders)
+            % {"count": orders},
+            "paid": ngettext("%(count)s cash grant paid", "%(count)s cash grants paid", paid)
+            % {"count": paid},
+            "launched": ngettext("%(count)s project launched", "%(count)s projects launched", launched)
+            % {"count": launched},
+            "visits": ngettext("%(count)s visit recorded", "%(count)s visits recorded", visits)
+            % {"count": visits},
+        })
 
 
 def _supplier(data: dict) -> Supplier:
