@@ -12,6 +12,9 @@ from reintegration.security.two_factor import requires_two_factor
 
 from .factories import RABAT, SKHIRATE_TEMARA, UserFactory, prefecture
 
+# tests.system_tools: tests that need Chromium, poppler or gettext (skipped where missing).
+pytest_plugins = ["pytester", "tests.system_tools"]
+
 
 @pytest.fixture(autouse=True)
 def default_language():
