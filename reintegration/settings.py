@@ -131,6 +131,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A PDF asked for where WeasyPrint cannot load its libraries: a page saying what to install.
+    "reintegration.common.middleware.PdfUnavailableMiddleware",
     "reintegration.accounts.middleware.NoStoreForAuthenticatedMiddleware",
     "reintegration.accounts.middleware.SessionIdleTimeoutMiddleware",
     # Last, as django-axes asks: turns a lockout into the lockout page.
