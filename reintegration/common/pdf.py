@@ -47,6 +47,7 @@ class PdfUnavailableError(Exception):
 
 
 def _weasyprint():
+    """The weasyprint module, or PdfUnavailableError where its libraries cannot load."""
     try:
         import weasyprint
     except OSError as error:
@@ -56,6 +57,8 @@ def _weasyprint():
 
 @functools.cache
 def _static_files_fetcher():
+    """The one fetcher of every PDF, made on first use: its class derives from
+    WeasyPrint's, which is imported only then."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class StaticFilesFetcher(URLFetcher):
