@@ -10,15 +10,17 @@ A pytest plugin (tests/conftest.py loads it), kept free of Django so that it can
 tested in a pytest of its own.
 """
 
+import ctypes.util
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 # Each program and the Debian package that brings it (scripts/system-packages installs them).
 PACKAGES = {
-    "chromium": "chromium",
+    "chromium": "chromium libatomic1",
     "pdftotext": "poppler-utils",
     "pdftoppm": "poppler-utils",
     "pdffonts": "poppler-utils",
@@ -33,6 +35,9 @@ def find_tool(name: str) -> str | None:
     chromium-browser), be macOS's Chromium or Google Chrome, or be given by the CHROMIUM
     variable."""
     if name == "chromium":
+        # Playwright drives it from a Node.js of its own, which needs libatomic on Linux.
+        if sys.platform == "linux" and ctypes.util.find_library("atomic") is None:
+            return None
         candidates = [
             os.environ.get("CHROMIUM"), shutil.which("chromium"), shutil.which("chromium-browser"),
             "/usr/bin/chromium", "/Applications/Chromium.app/Contents/MacOS/Chromium",

@@ -10,7 +10,7 @@ from django.conf import settings
 
 SCRIPT = Path(settings.BASE_DIR) / "scripts/system-packages"
 PDF_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
-TEST_PACKAGES = "chromium poppler-utils gettext"
+TEST_PACKAGES = "chromium libatomic1 poppler-utils gettext"
 
 STAND_INS = {
     # Prints "<package> installed" for the packages of $INSTALLED that were asked for.
@@ -70,7 +70,7 @@ def test_root_installs_the_missing_packages_once_and_says_so(tmp_path):
     result, apt = run(tmp_path, "test", installed="libpango-1.0-0 gettext")
 
     assert result.returncode == 0, result.stdout
-    wanted = "libpangoft2-1.0-0 libharfbuzz-subset0 chromium poppler-utils"
+    wanted = "libpangoft2-1.0-0 libharfbuzz-subset0 chromium libatomic1 poppler-utils"
     assert result.stdout == f"Installing the missing Debian packages (once): apt-get install {wanted}\n"
     assert apt == ["apt-get update -qq", f"apt-get install -y -qq --no-install-recommends {wanted}"]
 
