@@ -35,6 +35,7 @@ sys.meta_path.insert(0, RefuseWeasyPrint())
 
 import django
 django.setup()
+from django.core.management import call_command
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
