@@ -61,9 +61,13 @@ def pytest_configure(config):
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     missing: dict[str, int] = {}
+    found: dict[str, str | None] = {}
     for item in items:
         tools = [tool for marker in item.iter_markers("needs_tool") for tool in marker.args]
-        absent = [tool for tool in dict.fromkeys(tools) if find_tool(tool) is None]
+        for tool in tools:
+            if tool not in found:
+                found[tool] = find_tool(tool)
+        absent = [tool for tool in dict.fromkeys(tools) if found[tool] is None]
         for tool in absent:
             missing[tool] = missing.get(tool, 0) + 1
         if absent and not in_ci():
