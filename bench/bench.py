@@ -67,15 +67,13 @@ class RecordingHTML(_WeasyHTML):
         super().__init__(*args, **kwargs)
 
 
-# Patched before any view module is imported (URLs resolve lazily), so both
-# `render_pdf` and a view doing `from weasyprint import HTML` are seen.
+# The PDF pipeline reads `weasyprint.HTML` when it lays a document out, so every PDF is seen.
 weasyprint.HTML = RecordingHTML
-pdf_pipeline.HTML = RecordingHTML
 
 
 def weasyprint_alone(html: str) -> bytes:
     return _WeasyHTML(string=html, base_url=pdf_pipeline.PDF_BASE_URL,
-                      url_fetcher=pdf_pipeline._FETCHER).write_pdf()
+                      url_fetcher=pdf_pipeline._static_files_fetcher()).write_pdf()
 
 
 # --- URLs ---------------------------------------------------------------------------------

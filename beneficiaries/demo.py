@@ -10,7 +10,10 @@ import datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from reintegration.demo.console import console_language
 from reintegration.territories.models import Prefecture
 
 from . import services
@@ -192,4 +195,10 @@ def seed(*, users, stdout) -> None:
         for move, reason in PATHS[status]:
             beneficiary = move(beneficiary=beneficiary, user=user, reason=reason)
         created += 1
-    stdout.write(f"Beneficiaries: {created} files created, {len(PEOPLE) - created} already there.")
+    with console_language():
+        stdout.write(_("Beneficiaries: %(created)s, %(existing)s.") % {
+            "created": ngettext("%(count)s file created", "%(count)s files created", created)
+            % {"count": created},
+            "existing": ngettext("%(count)s already there", "%(count)s already there",
+                                 len(PEOPLE) - created) % {"count": len(PEOPLE) - created},
+        })

@@ -10,8 +10,11 @@ prefecture, date and place; it is held (certificates issued, projects equipped) 
 import datetime
 
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from grants.models import Convention
+from reintegration.demo.console import console_language
 from reintegration.territories.models import Prefecture
 
 from . import services
@@ -73,7 +76,12 @@ def seed(*, users, stdout) -> None:
             services.attach_signed_copy(
                 handover=handover, user=staff, file=ContentFile(SIGNED_PDF, name="signed.pdf")
             )
-    stdout.write(
-        f"Ceremonies: {ceremony} ({ceremony.get_status_display()}), "
-        f"{ceremony.handovers.count()} certificates ({issued} issued now)."
-    )
+    certificates = ceremony.handovers.count()
+    with console_language():
+        stdout.write(_("Ceremonies: %(ceremony)s (%(status)s), %(certificates)s (%(issued)s).") % {
+            "ceremony": ceremony,
+            "status": ceremony.get_status_display(),
+            "certificates": ngettext("%(count)s certificate", "%(count)s certificates", certificates)
+            % {"count": certificates},
+            "issued": ngettext("%(count)s issued now", "%(count)s issued now", issued) % {"count": issued},
+        })

@@ -14,8 +14,11 @@ import math
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from beneficiaries.models import Beneficiary
+from reintegration.demo.console import console_language
 from reintegration.territories.models import Prefecture
 
 from . import funding, services
@@ -189,11 +192,22 @@ def seed(*, users, stdout) -> None:
         _move(project, state, staff=staff[code], officer=officers[code], convention=conventions[code],
               minutes=minutes)
         created += 1
-    message = f"Grants: {len(sectors)} sectors with their kits, {len(conventions)} conventions, " \
-              f"{created} projects created."
-    if skipped:
-        message += f" {skipped} skipped (beneficiary missing: run the beneficiaries seed first)."
-    stdout.write(message)
+    with console_language():
+        message = _("Grants: %(sectors)s, %(conventions)s, %(projects)s.") % {
+            "sectors": ngettext("%(count)s sector with its kit", "%(count)s sectors with their kits",
+                                len(sectors)) % {"count": len(sectors)},
+            "conventions": ngettext("%(count)s convention", "%(count)s conventions",
+                                    len(conventions)) % {"count": len(conventions)},
+            "projects": ngettext("%(count)s project created", "%(count)s projects created",
+                                 created) % {"count": created},
+        }
+        if skipped:
+            message += " " + ngettext(
+                "%(count)s skipped (beneficiary missing: run the beneficiaries seed first).",
+                "%(count)s skipped (beneficiaries missing: run the beneficiaries seed first).",
+                skipped,
+            ) % {"count": skipped}
+        stdout.write(message)
 
 
 def _sector(name_fr, name_ar, name_en, kit) -> Sector:

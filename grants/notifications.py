@@ -1,12 +1,13 @@
 """E-mails of the project workflow and of the suppliers' bank details, each in its
 recipient's language.
 
-Called by `grants/services.py` and `grants/procurement_bank.py` through
-`transaction.on_commit`, so nobody is told about a move that was rolled back. A message
-names the project by its reference and title (a supplier by its name) and links to it;
-nothing else (no beneficiary, no amount, no reviewer's reason, no account number):
-mailboxes are not covered by the application's scope checks, the link is. Each recipient
-gets a message of their own, so no one sees the other addresses.
+Called by `grants/services.py` and `grants/procurement_bank.py` through `send_on_commit`
+(reintegration/common/mail.py), so nobody is told about a move that was rolled back, nor
+about the demo seed's moves. A message names the project by its reference and title (a
+supplier by its name) and links to it; nothing else (no beneficiary, no amount, no
+reviewer's reason, no account number): mailboxes are not covered by the application's scope
+checks, the link is. Each recipient gets a message of their own, so no one sees the other
+addresses.
 """
 
 import logging

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reintegration.common.mail import send_on_commit
 from reintegration.common.uploads import validate_document
 from reintegration.common.validators import validate_ice, validate_rib
 from reintegration.security.two_factor import fresh_code_seconds
@@ -111,7 +112,7 @@ def request_bank_change(
         supplier=supplier, old_rib=supplier.rib, new_rib=new_rib, old_ice=supplier.ice,
         new_ice=new_ice, reason=reason, document=document, requested_by=user,
     )
-    transaction.on_commit(lambda: notify_bank_change_requested(change))
+    send_on_commit(lambda: notify_bank_change_requested(change))
     return change
 
 
@@ -164,7 +165,7 @@ def _decide(*, change, user, approve: bool, reason: str, code_entered_at) -> Sup
     change.decided_at = timezone.now()
     change.decision_reason = reason
     change.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    transaction.on_commit(lambda: notify_bank_change_decided(change))
+    send_on_commit(lambda: notify_bank_change_decided(change))
     return change
 
 

@@ -13,8 +13,11 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from reintegration.common.validators import rib_key
+from reintegration.demo.console import console_language
 
 from . import procurement, procurement_bank, services
 from .models import EquipmentItem, FollowUpVisit, Project, PurchaseOrder, Supplier
@@ -52,11 +55,25 @@ def seed(users, stdout) -> None:
     launched = _launch_rabat_projects(users["staff_rabat"])
     asked = _ask_for_new_bank_details(users["staff"], suppliers[2])
     visits = _record_visits(users)
-    stdout.write(
-        f"Procurement: {len(suppliers)} suppliers, {orders} new purchase orders, "
-        f"{paid} cash grants paid, {launched} projects launched, {visits} visits recorded, "
-        f"{asked} change of bank details awaiting an administrator."
-    )
+    with console_language():
+        stdout.write(_(
+            "Procurement: %(suppliers)s, %(orders)s, %(paid)s, %(launched)s, %(visits)s, %(asked)s."
+        ) % {
+            "suppliers": ngettext("%(count)s supplier", "%(count)s suppliers", len(suppliers))
+            % {"count": len(suppliers)},
+            "orders": ngettext("%(count)s new purchase order", "%(count)s new purchase orders", orders)
+            % {"count": orders},
+            "paid": ngettext("%(count)s cash grant paid", "%(count)s cash grants paid", paid)
+            % {"count": paid},
+            "launched": ngettext("%(count)s project launched", "%(count)s projects launched", launched)
+            % {"count": launched},
+            "visits": ngettext("%(count)s visit recorded", "%(count)s visits recorded", visits)
+            % {"count": visits},
+            "asked": ngettext(
+                "%(count)s change of bank details awaiting an administrator",
+                "%(count)s changes of bank details awaiting an administrator", asked,
+            ) % {"count": asked},
+        })
 
 
 def _supplier(data: dict) -> Supplier:

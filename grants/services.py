@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from reintegration.accounts.roles import Role
 from reintegration.accounts.scope import is_national
+from reintegration.common.mail import send_on_commit
 from reintegration.common.money import format_amount, format_money
 from reintegration.sequences.models import next_number
 
@@ -249,14 +250,13 @@ def submit_project(*, project: Project, user, justification: str = "") -> Projec
     project.previous_funding_justification = justification.strip()
     project.submitted_at = timezone.now()
     _move(project, to_status=target, user=user, fields=["submitted_at", "previous_funding_justification"])
-    # After the commit only: nobody is told about a move that was rolled back.
-    transaction.on_commit(lambda: notifications.notify_project_submitted(project))
+    send_on_commit(lambda: notifications.notify_project_submitted(project))
     return project
 
 
 def _review(project: Project, officer, decision: str, reason: str) -> None:
     Review.objects.create(project=project, reviewer=officer, decision=decision, reason=reason)
-    transaction.on_commit(lambda: notifications.notify_project_decided(project, decision, reason))
+    send_on_commit(lambda: notifications.notify_project_decided(project, decision, reason))
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """The fixed cast of every test: who they are and where they work."""
 
 import importlib
+import sys
 
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -11,6 +12,10 @@ from reintegration.accounts.roles import Role
 from reintegration.security.two_factor import requires_two_factor
 
 from .factories import RABAT, SKHIRATE_TEMARA, UserFactory, prefecture
+from .without_weasyprint import RefuseWeasyPrint
+
+# tests.system_tools: tests that need Chromium, poppler or gettext (skipped where missing).
+pytest_plugins = ["pytester", "tests.system_tools"]
 
 
 @pytest.fixture(autouse=True)
@@ -80,6 +85,15 @@ def restore_reference_data(config) -> None:
                 "reintegration.territories.migrations.0002_load_territories"
             ).load(apps, None)
         sync_role_permissions()
+
+
+@pytest.fixture
+def weasyprint_cannot_load(monkeypatch):
+    """From now on in this test, importing WeasyPrint fails as it does on a machine
+    without its system libraries (tests/without_weasyprint.py)."""
+    for name in [name for name in sys.modules if name.split(".")[0] == "weasyprint"]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [RefuseWeasyPrint(), *sys.meta_path])
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 
 from grants import services
 from grants.models import Convention, EquipmentItem, FollowUpVisit, Project, ProjectEvent, Review
+from reintegration.common.mail import muted_emails
 
 from .factories import (
     RABAT,
@@ -426,6 +427,19 @@ def test_a_submission_and_a_decision_are_mailed_after_the_commit(
     with django_capture_on_commit_callbacks(execute=True):
         services.return_project(project=project, officer=officer, reason="Devis manquant.")
     assert [staff.email] in [message.to for message in mailoutbox[1:]]
+
+
+def test_moves_made_while_emails_are_muted_mail_nobody_even_when_committed_later(
+    staff, officer, mailoutbox, django_capture_on_commit_callbacks
+):
+    project = ready_project()
+    with django_capture_on_commit_callbacks(execute=True):
+        with muted_emails():
+            services.submit_project(project=project, user=staff)
+        services.return_project(project=project, officer=officer, reason="Devis manquant.")
+    # Only the move made after the block is told (to the staff, not the officer).
+    assert [staff.email] in [message.to for message in mailoutbox]
+    assert [officer.email] not in [message.to for message in mailoutbox]
 
 
 def test_a_refused_move_mails_nobody(staff, mailoutbox, django_capture_on_commit_callbacks):

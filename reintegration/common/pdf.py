@@ -7,10 +7,17 @@ every machine and rendering never waits on HTTP.
 Documents that are issued once and then only read again (a ceremony's certificates) are
 rendered together in one pass, cut into one PDF per part (`html_to_pdf_parts`), stored,
 and put back together without WeasyPrint (`concatenate`).
+
+WeasyPrint is imported by the first PDF, not at start-up: importing it loads Pango and
+GLib (system libraries, README.md), and a machine without them should still run
+everything else. A PDF asked for there raises `PdfUnavailableError`, which
+`PdfUnavailableMiddleware` turns into a page that says what to install.
 """
 
+import functools
 import io
 import mimetypes
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,35 +27,63 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import translation
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 PDF_BASE_URL = "file:///reinsertion-pdf/"
 
-
-class StaticFilesFetcher(URLFetcher):
-    """Serve `/static/...` from the finders and `data:` URLs; refuse everything else."""
-
-    def fetch(self, url, headers=None):
-        if url.startswith("data:"):
-            return super().fetch(url, headers)
-        # "/static/..." (from {% static %} or a stylesheet's url()) resolves to file:///static/...
-        path = url.removeprefix(PDF_BASE_URL.rstrip("/")).removeprefix("file://").split("?")[0]
-        if path.startswith(settings.STATIC_URL):
-            relative = path.removeprefix(settings.STATIC_URL)
-            found = finders.find(relative)
-            if found is None and settings.STATIC_ROOT:
-                candidate = Path(settings.STATIC_ROOT) / relative
-                found = str(candidate) if candidate.is_file() else None
-            if found:
-                content_type = mimetypes.guess_type(found)[0] or "application/octet-stream"
-                return URLFetcherResponse(
-                    url, Path(found).read_bytes(), headers={"Content-Type": content_type}
-                )
-        raise ValueError(f"PDF resources must be static files, not {url!r}")
+# The Debian packages that bring WeasyPrint's libraries; scripts/system-packages installs
+# the same list (a test holds them equal).
+DEBIAN_PACKAGES = ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0")
+DEBIAN_INSTALL_COMMAND = "apt-get install " + " ".join(DEBIAN_PACKAGES)
 
 
-_FETCHER = StaticFilesFetcher()
+class PdfUnavailableError(Exception):
+    """WeasyPrint cannot load a system library it needs: no PDF can be made here."""
+
+    def __init__(self, error: OSError):
+        # cffi says "cannot load library 'libgobject-2.0-0': …"; keep the library's name.
+        found = re.search(r"cannot load library '([^']+)'", str(error))
+        self.library = found.group(1) if found else DEBIAN_PACKAGES[0]
+        super().__init__(f"WeasyPrint cannot load {self.library} ({error})")
+
+
+def _weasyprint():
+    """The weasyprint module, or PdfUnavailableError where its libraries cannot load."""
+    try:
+        import weasyprint
+    except OSError as error:
+        raise PdfUnavailableError(error) from error
+    return weasyprint
+
+
+@functools.cache
+def _static_files_fetcher():
+    """The one fetcher of every PDF, made on first use: its class derives from
+    WeasyPrint's, which is imported only then."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticFilesFetcher(URLFetcher):
+        """Serve `/static/...` from the finders and `data:` URLs; refuse everything else."""
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            # "/static/..." (from {% static %} or a stylesheet's url()) resolves to file:///static/...
+            path = url.removeprefix(PDF_BASE_URL.rstrip("/")).removeprefix("file://").split("?")[0]
+            if path.startswith(settings.STATIC_URL):
+                relative = path.removeprefix(settings.STATIC_URL)
+                found = finders.find(relative)
+                if found is None and settings.STATIC_ROOT:
+                    candidate = Path(settings.STATIC_ROOT) / relative
+                    found = str(candidate) if candidate.is_file() else None
+                if found:
+                    content_type = mimetypes.guess_type(found)[0] or "application/octet-stream"
+                    return URLFetcherResponse(
+                        url, Path(found).read_bytes(), headers={"Content-Type": content_type}
+                    )
+            raise ValueError(f"PDF resources must be static files, not {url!r}")
+
+    return StaticFilesFetcher()
+
 
 @dataclass(frozen=True)
 class PdfDocument:
@@ -62,8 +97,9 @@ def render_html(template_name: str, context: dict, language: str | None = None) 
         return render_to_string(template_name, context)
 
 
-def _html(html: str) -> HTML:
-    return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=_FETCHER)
+def _html(html: str):
+    weasyprint = _weasyprint()
+    return weasyprint.HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=_static_files_fetcher())
 
 
 def html_to_pdf(html: str) -> bytes:

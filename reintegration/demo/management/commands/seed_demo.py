@@ -2,6 +2,9 @@
 
 Safe to run twice: every step looks for what it would create before creating it.
 Each app seeds its own data (`<app>/demo.py`); this command only orders them.
+
+The seed sends no e-mail (its people are made up); what it prints is in English
+(reintegration/demo/console.py) and ends with the demo users.
 """
 
 import importlib
@@ -9,9 +12,12 @@ import importlib
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from reintegration.accounts.models import User
 from reintegration.accounts.roles import Role
+from reintegration.common.mail import muted_emails
+from reintegration.demo.console import console_language
 from reintegration.territories.models import Prefecture
 
 DEMO_PASSWORD = "demo-reinsertion-2024"
@@ -32,8 +38,21 @@ APP_SEEDS = ["beneficiaries.demo", "grants.demo", "grants.procurement_demo", "ce
 class Command(BaseCommand):
     help = "Create demo users and data (idempotent)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # The workflow's services e-mail officers and staff about each move; the demo's
+        # people are made up (and ~480 console e-mails buried this command's summary).
+        with muted_emails():
+            self.seed()
+        with console_language():
+            self.stdout.write(self.style.SUCCESS(
+                _("Demo users (password for all: %(password)s):") % {"password": DEMO_PASSWORD}
+            ))
+            for username, _first, _last, role, codes in DEMO_USERS:
+                scope = ", ".join(Prefecture.objects.get(code=c).name_fr for c in codes) or _("national")
+                self.stdout.write(f"  {username:<14} {role.label:<22} {scope}")
+
+    @transaction.atomic
+    def seed(self) -> None:
         users = self.seed_users()
         for module_name in APP_SEEDS:
             try:
@@ -41,10 +60,6 @@ class Command(BaseCommand):
             except ModuleNotFoundError:
                 continue
             module.seed(users=users, stdout=self.stdout)
-        self.stdout.write(self.style.SUCCESS(f"Demo users (password for all: {DEMO_PASSWORD}):"))
-        for username, _first, _last, role, codes in DEMO_USERS:
-            scope = ", ".join(Prefecture.objects.get(code=c).name_fr for c in codes) or "national"
-            self.stdout.write(f"  {username:<14} {role.label:<22} {scope}")
 
     def seed_users(self) -> dict[str, User]:
         users = {}
