@@ -16,6 +16,7 @@ from reintegration.common.money import format_money
 from reintegration.sequences.models import next_number
 
 from .forms import BaseConventionPartnerFormSet
+from .funding import ensure_lead_partner_share
 from .models import (
     Convention,
     ConventionPartner,
@@ -107,13 +108,22 @@ class FrameworkAgreementAdmin(HistoryAdmin):
     inlines = [ConventionInline]
 
 
+class ConventionPartnerAdminFormSet(BaseConventionPartnerFormSet):
+    """As on the staff page, except that no row at all is allowed: the convention is then
+    its own partner's at 100 % (`ConventionAdmin.save_related`), as a new one starts."""
+
+    def clean(self):
+        if not any(self.errors) and not self.shares():
+            return
+        super().clean()
+
+
 class ConventionPartnerInline(admin.TabularInline):
     """The partners that fund the convention; their shares add up to 100 %."""
 
     model = ConventionPartner
-    formset = BaseConventionPartnerFormSet
+    formset = ConventionPartnerAdminFormSet
     extra = 0
-    min_num = 1
     fields = ["partner", "share"]
     autocomplete_fields = ["partner"]
 
@@ -151,6 +161,10 @@ class ConventionAdmin(HistoryAdmin):
     @admin.display(description=_("envelope (DH)"), ordering="envelope")
     def envelope_display(self, obj):
         return format_money(obj.envelope)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        ensure_lead_partner_share(form.instance)
 
 
 class KitItemInline(admin.TabularInline):

@@ -85,6 +85,7 @@ class FrameworkAgreementQuerySet(models.QuerySet):
 
 
 def framework_document_upload_to(instance, filename: str) -> str:
+    """Named in migration 0011; the field now stores under `StoredName`."""
     return f"framework_agreements/{uuid.uuid4().hex}.pdf"
 
 
@@ -101,7 +102,8 @@ class FrameworkAgreement(models.Model):
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     document = models.FileField(
-        _("signed agreement"), upload_to=framework_document_upload_to, blank=True
+        _("signed agreement"), upload_to=StoredName("framework_agreements", "document"), blank=True,
+        validators=[UploadCheck(PDF_ONLY)],
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -798,6 +800,7 @@ class SupplierBankChangeQuerySet(models.QuerySet):
 
 
 def bank_certificate_upload_to(instance, filename: str) -> str:
+    """Named in migration 0009; the field now stores under `StoredName`."""
     return f"bank_certificates/{uuid.uuid4().hex}"
 
 
@@ -828,7 +831,8 @@ class SupplierBankChange(models.Model):
     new_ice = models.CharField(_("new ICE"), max_length=15, blank=True, validators=[validate_ice])
     reason = models.TextField(_("reason for the change"))
     document = models.FileField(
-        _("supporting document"), upload_to=bank_certificate_upload_to,
+        _("supporting document"), upload_to=StoredName("bank_certificates", "document"),
+        validators=[UploadCheck()],
         help_text=_("The supplier's bank certificate (attestation de RIB) on its letterhead."),
     )
     requested_by = models.ForeignKey(

@@ -14,9 +14,11 @@ from beneficiaries.models import Beneficiary, BeneficiaryDocument, PenitentiaryE
 from ceremonies.models import Ceremony, CeremonyPhoto, Handover
 from grants.models import (
     Convention,
+    ConventionPartner,
     Disbursement,
     EquipmentItem,
     FollowUpVisit,
+    FrameworkAgreement,
     KitItem,
     Partner,
     Project,
@@ -26,6 +28,7 @@ from grants.models import (
     Review,
     Sector,
     Supplier,
+    SupplierBankChange,
 )
 from grants.services import refresh_convention_figures, refresh_outcome
 from reintegration.accounts.models import User
@@ -138,6 +141,35 @@ class ConventionFactory(factory.django.DjangoModelFactory):
     status = Convention.Status.ACTIVE
 
 
+class FrameworkAgreementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FrameworkAgreement
+
+    reference = factory.Sequence(lambda n: f"AC-FRD-INDH-{n:03d}")
+    title = "Accord-cadre Fondation – INDH"
+    starts_on = datetime.date(2023, 1, 1)
+    ends_on = datetime.date(2027, 12, 31)
+
+    @factory.post_generation
+    def parties(self, create, extracted, **kwargs):
+        if create:
+            self.parties.set(extracted or [
+                PartnerFactory(name="Fondation", kind=Partner.Kind.FOUNDATION),
+                PartnerFactory(name="INDH", kind=Partner.Kind.INDH),
+            ])
+
+
+class ConventionPartnerFactory(factory.django.DjangoModelFactory):
+    """The convention's own partner at 100 %, as a new convention starts."""
+
+    class Meta:
+        model = ConventionPartner
+
+    convention = factory.SubFactory(ConventionFactory)
+    partner = factory.SelfAttribute("convention.partner")
+    share = Decimal("100")
+
+
 class SectorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Sector
@@ -200,6 +232,19 @@ class SupplierFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Équipements du Maroc {n}")
     ice = ""
+
+
+class SupplierBankChangeFactory(factory.django.DjangoModelFactory):
+    """A pending request to change a supplier's RIB, with its bank certificate."""
+
+    class Meta:
+        model = SupplierBankChange
+
+    supplier = factory.SubFactory(SupplierFactory)
+    new_rib = "011780000012345678901296"
+    reason = "Changement de banque du fournisseur"
+    document = factory.django.FileField(filename="attestation.pdf", data=b"%PDF-1.4\n%rib\n")
+    requested_by = factory.SubFactory(UserFactory)
 
 
 class PurchaseOrderFactory(factory.django.DjangoModelFactory):
