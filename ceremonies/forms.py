@@ -45,7 +45,7 @@ class CeremonyForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         prefectures = Prefecture.objects.all() if is_national(user) else user.prefectures.all()
-        self.fields["prefecture"].queryset = prefectures.order_by("name_fr")
+        self.fields["prefecture"].queryset = prefectures
         self.fields["convention"].queryset = (
             Convention.objects.visible_to(user).select_related("prefecture").order_by("reference")
         )

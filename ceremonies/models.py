@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from grants.models import Convention, Disbursement, EquipmentItem, Project
 from reintegration.accounts.scope import scope_filter
+from reintegration.common.validators import validate_arabic_text
 from reintegration.territories.models import Prefecture
 
 
@@ -65,6 +66,10 @@ class Ceremony(models.Model):
     STATUS_BADGES = {Status.PLANNED: "text-bg-light border", Status.HELD: "text-bg-success"}
 
     title = models.CharField(_("title"), max_length=255)
+    title_ar = models.CharField(
+        _("title (Arabic)"), max_length=255, blank=True, validators=[validate_arabic_text],
+        help_text=_("Printed in the Arabic half of the documents; the French title otherwise."),
+    )
     held_on = models.DateField(_("date"))
     place = models.CharField(_("place"), max_length=255)
     place_ar = models.CharField(_("place (Arabic)"), max_length=255, blank=True)

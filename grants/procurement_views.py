@@ -140,7 +140,7 @@ class SupplierListView(CrumbsMixin, PermissionRequiredMixin, FilterView):
                 .values("total"),
                 output_field=MONEY,
             ), Value(ZERO), output_field=MONEY),
-        ).order_by("name")
+        ).order_by(*Supplier._meta.ordering)
 
 
 class SupplierDetailView(CrumbsMixin, PermissionRequiredMixin, DetailView):
