@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from grants.models import Convention, Disbursement, EquipmentItem, Project
 from reintegration.accounts.scope import scope_filter
+from reintegration.common.dates import format_date
 from reintegration.common.validators import validate_arabic_text
 from reintegration.territories.models import Prefecture
 
@@ -122,7 +123,7 @@ class Ceremony(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.held_on:%d/%m/%Y})"
+        return f"{self.title} ({format_date(self.held_on)})"
 
     def get_absolute_url(self) -> str:
         return reverse("ceremonies:detail", args=[self.pk])
@@ -200,7 +201,8 @@ class Handover(models.Model):
     )
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     # The equipment as it stood when the certificate was issued: a list of
-    # {designation, quantity, unit_price, total, serial_number}, amounts as strings.
+    # {designation, designation_ar, quantity, unit_price, total, serial_number}, amounts as
+    # strings (certificates issued before the Arabic designations have no designation_ar).
     items = models.JSONField(_("items handed over"), default=list, editable=False)
     cash_grant = models.DecimalField(
         _("cash grant (DH)"), max_digits=12, decimal_places=2, default=Decimal("0.00"),

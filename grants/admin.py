@@ -88,7 +88,7 @@ class PartnerAdmin(SimpleHistoryAdmin):
 class ConventionAdmin(SimpleHistoryAdmin):
     list_display = ["reference", "title", "partner", "prefecture", "envelope_display", "status"]
     list_filter = ["status", "indh_phase", "indh_programme", "prefecture__region"]
-    search_fields = ["reference", "title", "partner__name"]
+    search_fields = ["reference", "title", "title_ar", "partner__name"]
     autocomplete_fields = ["partner", "prefecture"]
     date_hierarchy = "starts_on"
     readonly_fields = ["created_at"]
@@ -114,7 +114,7 @@ class SectorAdmin(SimpleHistoryAdmin):
 class EquipmentItemInline(admin.TabularInline):
     model = EquipmentItem
     extra = 0
-    fields = ["designation", "quantity", "unit_price", "reference_price", "supplier",
+    fields = ["designation", "designation_ar", "quantity", "unit_price", "reference_price", "supplier",
               "purchase_order", "quantity_delivered", "status", "serial_number"]
     readonly_fields = ["purchase_order", "quantity_delivered", "status"]
     autocomplete_fields = ["supplier"]
@@ -143,7 +143,7 @@ class ProjectAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
     list_display = ["reference", "title", "beneficiary", "sector", "prefecture", "convention", "status",
                     "submitted_at"]
     list_filter = ["status", "sector", "prefecture__region", "convention"]
-    search_fields = ["reference", "title", "beneficiary__last_name", "beneficiary__first_name",
+    search_fields = ["reference", "title", "title_ar", "beneficiary__last_name", "beneficiary__first_name",
                      "beneficiary__file_number"]
     list_select_related = ["beneficiary", "sector", "prefecture", "convention"]
     autocomplete_fields = ["beneficiary", "co_beneficiaries", "prefecture"]
@@ -272,7 +272,8 @@ class EquipmentItemAdmin(ConventionFiguresAdminMixin, SimpleHistoryAdmin):
         "designation", "project", "quantity", "unit_price", "supplier", "purchase_order", "status",
     ]
     list_filter = ["status", "project__sector"]
-    search_fields = ["designation", "serial_number", "project__reference", "purchase_order__number"]
+    search_fields = ["designation", "designation_ar", "serial_number", "project__reference",
+                     "purchase_order__number"]
     list_select_related = ["project", "supplier", "purchase_order"]
     autocomplete_fields = ["project", "supplier"]
     readonly_fields = ["purchase_order", "quantity_delivered", "status"]

@@ -22,6 +22,7 @@ from django.views.generic import CreateView, DetailView, FormView, UpdateView
 from django_filters.views import FilterView
 
 from reintegration.audit.models import AccessLog, log_access
+from reintegration.common.dates import format_date
 from reintegration.common.exports import ExportMixin
 from reintegration.common.money import format_money
 from reintegration.common.pagination import ListPaginator
@@ -519,7 +520,8 @@ class PurchaseOrderPdfView(PurchaseOrderMixin, View):
             {"order": order, "lines": lines, "supplier": order.supplier,
              "convention": order.convention, "printed_on": timezone.localdate(),
              "foundation_name": settings.FOUNDATION_NAME,
-             "cndp_authorisation": settings.CNDP_AUTHORISATION},
+             "cndp_authorisation": settings.CNDP_AUTHORISATION,
+             "data_protection_law": settings.DATA_PROTECTION_LAW},
             filename=f"{order.number}.pdf",
         )
         log_access(request, AccessLog.Action.PDF, order)
@@ -666,7 +668,7 @@ class VisitUpdateView(VisitMixin, FormView):
             put_errors_on_form(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Visit of %(date)s recorded.") % {
-            "date": form.cleaned_data["visited_on"].strftime("%d/%m/%Y")})
+            "date": format_date(form.cleaned_data["visited_on"])})
         if form.cleaned_data["activity_status"] == FollowUpVisit.ActivityStatus.STOPPED:
             messages.warning(self.request, _(
                 "The activity has stopped: if it will not restart, mark the project as abandoned."

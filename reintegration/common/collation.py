@@ -86,6 +86,10 @@ class LocalisedOrder(Expression):
     def __hash__(self):
         return hash((type(self), *self._key()))
 
+    def prefix_references(self, prefix):
+        """The same order reached through a relation (`ordering = ["sector"]` elsewhere)."""
+        return LocalisedOrder(*(f"{prefix}{name}" if name else None for name in self._key()))
+
     def resolve_expression(self, *args, **kwargs):
         language = (get_language() or "")[:2]
         other = {"ar": self.arabic, "en": self.english}.get(language)

@@ -3,6 +3,7 @@ from django.utils.html import conditional_escape, format_html, strip_tags
 from django.utils.safestring import SafeData
 
 from reintegration.common.bidi import direction
+from reintegration.common.bidi import isolate as isolate_text
 from reintegration.common.dates import format_date, format_datetime
 from reintegration.common.money import format_amount, format_money
 
@@ -42,6 +43,14 @@ def bdi(value, dir=None):  # noqa: A002 - the HTML attribute's name
     if dir not in ("ltr", "rtl"):
         dir = direction(strip_tags(html) if isinstance(value, SafeData) else value)  # noqa: A001
     return format_html('<bdi dir="{}">{}</bdi>', dir, html)
+
+
+@register.filter
+def isolate(value, dir=None):  # noqa: A002 - as the bdi filter names it
+    """{{ reference|isolate }}: the value between LRI or RLI and PDI characters, for plain
+    text (e-mails) and for text that CSS copies out of its element (a PDF's running
+    footer, `string-set`), where a `<bdi>` element would be lost. Escaped as usual."""
+    return isolate_text(value, dir if dir in ("ltr", "rtl") else None)
 
 
 @register.filter
