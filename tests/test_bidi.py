@@ -5,6 +5,7 @@ What a reader sees in the documents and pages is tested on glyph and box positio
 tests/test_reading_order.py and tests/browser/test_reading_order_browser.py."""
 
 import datetime
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -235,3 +236,133 @@ def test_the_python_sort_key_matches_the_databases():
     assert sorted(names, key=label_key) == [
         "Béni Mellal", "Berkane", "Boulemane", "Étagère", "Tétouan", "Tiznit", "Zèbre"
     ]
+
+
+# --- Arabic data where the documents need it ---------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_project_is_saved_with_its_arabic_title_and_designations(client_for, staff):
+    from grants.models import Project
+
+    from .factories import SectorFactory
+    from .test_grants_views import OVEN, PDF, project_data
+
+    beneficiary, sector = BeneficiaryFactory(), SectorFactory()
+    data = project_data(beneficiary, sector, [{**OVEN, "designation_ar": "فرن كهربائي"}],
+                        title_ar="مخبزة الحي")
+    data["feasibility_study"] = SimpleUploadedFile("etude.pdf", PDF, content_type="application/pdf")
+    response = client_for(staff).post(reverse("grants:project_create"), data)
+    assert response.status_code == 302
+    project = Project.objects.get()
+    assert project.title_ar == "مخبزة الحي"
+    assert project.equipment_items.get().designation_ar == "فرن كهربائي"
+
+
+@pytest.mark.django_db
+def test_an_arabic_title_in_latin_letters_is_refused_with_a_translated_error(client_for, staff):
+    from .factories import SectorFactory
+    from .test_grants_views import OVEN, project_data
+
+    data = project_data(BeneficiaryFactory(), SectorFactory(), [OVEN], title_ar="Boulangerie")
+    client = client_for(staff)
+    client.cookies["django_language"] = "ar"
+    response = client.post(reverse("grants:project_create"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["title_ar"] == [
+        "ابدأ هذا النص بكلمة عربية: فهو يُطبع في الشطر العربي من الوثائق."
+    ]
+    # What was typed is shown again.
+    assert 'value="Boulangerie"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_establishment_is_named_in_arabic_on_arabic_pages(client_for, staff):
+    establishment = EstablishmentFactory(name="Prison locale Tiflet 2", name_ar="السجن المحلي تيفلت 2")
+    beneficiary = BeneficiaryFactory(establishment=establishment)
+    client = client_for(staff)
+    client.cookies["django_language"] = "ar"
+    page = client.get(beneficiary.get_absolute_url()).content.decode()
+    assert "السجن المحلي تيفلت 2" in page and "Prison locale Tiflet 2" not in page
+
+
+@pytest.mark.django_db
+def test_the_shipped_establishments_get_their_arabic_names_from_the_migration(temara):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("beneficiaries.migrations.0006_establishment_arabic_name")
+    tiflet = EstablishmentFactory(name="Prison locale Tiflet 2", name_ar="")
+    named = EstablishmentFactory(name="Prison centrale Kénitra", name_ar="السجن المركزي بالقنيطرة")
+    other = EstablishmentFactory(name="Prison locale Oukacha", name_ar="")
+    migration.name_in_arabic(apps, None)
+    for establishment in (tiflet, named, other):
+        establishment.refresh_from_db()
+    assert tiflet.name_ar == "السجن المحلي تيفلت 2"
+    assert named.name_ar == "السجن المركزي بالقنيطرة"  # an admin's name is kept
+    assert other.name_ar == ""
+
+
+@pytest.mark.django_db
+def test_the_demo_gives_the_temara_ceremony_arabic_titles():
+    from django.core.management import call_command
+
+    from ceremonies.models import Ceremony
+
+    call_command("seed_demo", stdout=io.StringIO())
+    ceremony = Ceremony.objects.get(prefecture__code="04.501")
+    assert direction(ceremony.title_ar) == "rtl"
+    assert direction(ceremony.convention.title_ar) == "rtl"
+    projects = list(ceremony.projects.all())
+    assert projects and all(direction(project.title_ar) == "rtl" for project in projects)
+    assert all(line["designation_ar"] for handover in ceremony.handovers.all() for line in handover.items)
+
+
+# --- plain text: e-mails and exports -------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_arabic_email_names_the_project_by_its_arabic_title_isolated(temara, mailoutbox):
+    from grants.notifications import notify_project_submitted
+
+    from .factories import ProjectFactory
+
+    officer = UserFactory(role=Role.PREFECTURE_OFFICER, prefectures=[temara], language="ar")
+    project = ProjectFactory(prefecture=temara, title="Snack Nahda.", title_ar="سناك النهضة")
+    notify_project_submitted(project)
+    (message,) = mailoutbox
+    assert message.to == [officer.email]
+    assert isolate("سناك النهضة") in message.body and "Snack" not in message.body
+    assert isolate(project.reference) in message.subject
+    assert message.subject.startswith(isolate("[Réinsertion]") + " المشروع")
+
+
+def test_export_cells_are_isolated_when_they_read_the_other_way():
+    from reintegration.common.exports import csv_cell, isolate_cell, xlsx_cell
+
+    with translation.override("ar"):
+        assert isolate_cell("PRJ-2026-00004") == isolate("PRJ-2026-00004")
+        assert isolate_cell("Atlas S.A.R.L.") == f"{LRI}Atlas S.A.R.L.{PDI}"
+        assert isolate_cell("مخبزة") == "مخبزة"
+        assert isolate_cell("2024-12-06") == "2024-12-06"  # no letter: a value, left alone
+        assert csv_cell("El Amrani", decimal_comma=True) == isolate("El Amrani")
+        assert xlsx_cell("=SUM(A1)") == isolate("'=SUM(A1)")
+        assert csv_cell(datetime.date(2024, 12, 6), decimal_comma=True) == "2024-12-06"
+    with translation.override("fr"):
+        assert isolate_cell("El Amrani") == "El Amrani"
+        assert isolate_cell("يوسف العمراني") == f"{RLI}يوسف العمراني{PDI}"
+
+
+@pytest.mark.django_db
+def test_an_arabic_xlsx_export_reads_right_to_left(client_for, staff):
+    from openpyxl import load_workbook
+
+    BeneficiaryFactory(last_name="El Amrani", first_name="Youssef")
+    client = client_for(staff)
+    client.cookies["django_language"] = "ar"
+    response = client.get(reverse("beneficiaries:list"), {"export": "xlsx"})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert sheet.sheet_view.rightToLeft
+    names = [cell.value for cell in sheet[2]]
+    assert isolate("El Amrani") in names and isolate("Youssef") in names
