@@ -1,6 +1,8 @@
+from html import escape as escape_html
+
 from django import template
-from django.utils.html import conditional_escape, format_html, strip_tags
-from django.utils.safestring import SafeData
+from django.utils.html import conditional_escape, strip_tags
+from django.utils.safestring import SafeData, SafeString
 
 from reintegration.common.bidi import direction
 from reintegration.common.bidi import isolate as isolate_text
@@ -39,10 +41,16 @@ def bdi(value, dir=None):  # noqa: A002 - the HTML attribute's name
     unless it is already safe HTML (then the direction is read from its text)."""
     if value is None or value == "":
         return ""
-    html = conditional_escape(value)
+    if isinstance(value, SafeData) or hasattr(value, "__html__"):
+        html = conditional_escape(value)
+        text = strip_tags(html)
+    else:
+        # Escaped here without Django's lazy wrappers: a list page isolates a hundred values.
+        text = str(value)
+        html = escape_html(text)
     if dir not in ("ltr", "rtl"):
-        dir = direction(strip_tags(html) if isinstance(value, SafeData) else value)  # noqa: A001
-    return format_html('<bdi dir="{}">{}</bdi>', dir, html)
+        dir = direction(text)  # noqa: A001
+    return SafeString(f'<bdi dir="{dir}">{html}</bdi>')
 
 
 @register.filter
