@@ -35,6 +35,7 @@ from openpyxl.utils.datetime import from_excel
 from reintegration.accounts.models import User
 from reintegration.accounts.scope import is_national
 from reintegration.common.bidi import strip_bidi_controls
+from reintegration.common.dates import format_date
 from reintegration.common.validators import normalise_cin, normalise_phone
 from reintegration.territories.models import Prefecture
 
@@ -219,7 +220,7 @@ def as_text(value: Any) -> str:
     if isinstance(value, datetime.datetime):
         value = value.date()
     if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
+        return format_date(value)
     return strip_bidi_controls(str(value)).strip()
 
 
