@@ -15,14 +15,15 @@ from beneficiaries.models import Beneficiary
 from ceremonies.models import Ceremony
 from grants.models import Convention, Project
 from reintegration.accounts.models import User
-from reintegration.common.dates import format_date
+from reintegration.common.dates import format_date, format_datetime
 from reintegration.common.money import format_amount
 from reintegration.demo.management.commands.seed_demo import DEMO_PASSWORD
 
 # The x of each character of the first visible occurrence of `needle` in one text node,
 # with the top of its line: what a reader sees, left to right.
-CHARACTER_BOXES = """(needle) => {
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+CHARACTER_BOXES = """([needle, within]) => {
+    const root = document.querySelector(within);
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
         let start = node.data.indexOf(needle);
         while (start >= 0) {
@@ -43,8 +44,8 @@ CHARACTER_BOXES = """(needle) => {
 }"""
 
 
-def boxes_of(page, text: str) -> list[dict]:
-    boxes = page.evaluate(CHARACTER_BOXES, text)
+def boxes_of(page, text: str, within: str = "body") -> list[dict]:
+    boxes = page.evaluate(CHARACTER_BOXES, [text, within])
     assert boxes, f"{text!r} is not shown on {page.url}"
     return boxes
 
@@ -110,6 +111,15 @@ def test_the_beneficiary_file_in_arabic_reads_in_order(demo_pages, arabic_page, 
     reads_left_to_right(page, beneficiary.full_name)  # the Latin name under the Arabic one
     reads_left_to_right(page, project.title)
     reads_left_to_right(page, "Enquête sociale favorable, dossier complet.")  # the full stop last
+    # A line of the file's history: the moment, then who; read right to left, the moment
+    # (itself left to right) comes first, at the right.
+    event = beneficiary.history.order_by("history_date").first()
+    moment = format_datetime(event.history_date)
+    reads_left_to_right(page, moment)
+    who = event.history_user.get_full_name()
+    timeline = "[data-testid=timeline]"
+    assert boxes_of(page, moment, timeline)[0]["left"] > boxes_of(page, who, timeline)[-1]["right"] - 0.5
+
 
 
 def test_the_project_in_arabic_reads_in_order(demo_pages, arabic_page, screenshot):
