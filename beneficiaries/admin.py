@@ -94,11 +94,29 @@ class BeneficiaryAdmin(PersonalDataAdminMixin, HistoryAdmin):
         formset.save_m2m()
 
 
+class ArabicNameFilter(admin.SimpleListFilter):
+    """The establishments still to name in Arabic (the Arabic pages and documents show
+    their French name until then)."""
+
+    title = _("Arabic name")
+    parameter_name = "arabic_name"
+
+    def lookups(self, request, model_admin):
+        return [("missing", _("Missing")), ("given", _("Given"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "missing":
+            return queryset.filter(name_ar="")
+        if self.value() == "given":
+            return queryset.exclude(name_ar="")
+        return queryset
+
+
 @admin.register(PenitentiaryEstablishment)
 class PenitentiaryEstablishmentAdmin(HistoryAdmin):
-    list_display = ["name", "prefecture"]
-    list_filter = ["prefecture__region"]
-    search_fields = ["name", "prefecture__name_fr"]
+    list_display = ["name", "name_ar", "prefecture"]
+    list_filter = [ArabicNameFilter, "prefecture__region"]
+    search_fields = ["name", "name_ar", "prefecture__name_fr"]
     list_select_related = ["prefecture"]
 
 

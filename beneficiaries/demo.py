@@ -22,12 +22,12 @@ from .models import Beneficiary, BeneficiaryDocument, PenitentiaryEstablishment
 TEMARA, RABAT, SALE, KHEMISSET, KENITRA = "04.501", "04.421", "04.441", "04.291", "04.281"
 
 ESTABLISHMENTS = [
-    ("Prison locale Tiflet 2", KHEMISSET),
-    ("Prison locale Arjat 1", SALE),
-    ("Prison locale Salé 2", SALE),
-    ("Prison centrale Kénitra", KENITRA),
+    ("Prison locale Tiflet 2", "السجن المحلي تيفلت 2", KHEMISSET),
+    ("Prison locale Arjat 1", "السجن المحلي العرجات 1", SALE),
+    ("Prison locale Salé 2", "السجن المحلي سلا 2", SALE),
+    ("Prison centrale Kénitra", "السجن المركزي القنيطرة", KENITRA),
 ]
-TIFLET, ARJAT, SALE_2, KENITRA_PC = (name for name, _code in ESTABLISHMENTS)
+TIFLET, ARJAT, SALE_2, KENITRA_PC = (name for name, _name_ar, _code in ESTABLISHMENTS)
 
 M, F = Beneficiary.Sex.MALE, Beneficiary.Sex.FEMALE
 S = Beneficiary.Status
@@ -142,9 +142,9 @@ def seed(*, users, stdout) -> None:
         code__in=[TEMARA, RABAT, SALE, KHEMISSET, KENITRA]
     )}
     establishments = {}
-    for name, code in ESTABLISHMENTS:
+    for name, name_ar, code in ESTABLISHMENTS:
         establishments[name], _created = PenitentiaryEstablishment.objects.get_or_create(
-            name=name, prefecture=prefectures[code]
+            name=name, prefecture=prefectures[code], defaults={"name_ar": name_ar}
         )
     author = {TEMARA: users["staff"], RABAT: users["staff_rabat"], SALE: users["staff_rabat"]}
 

@@ -34,6 +34,8 @@ from openpyxl.utils.datetime import from_excel
 
 from reintegration.accounts.models import User
 from reintegration.accounts.scope import is_national
+from reintegration.common.bidi import strip_bidi_controls
+from reintegration.common.dates import format_date
 from reintegration.common.validators import normalise_cin, normalise_phone
 from reintegration.territories.models import Prefecture
 
@@ -210,6 +212,8 @@ def _read_csv(path: Path):
 # --- one value at a time --------------------------------------------------------------
 
 def as_text(value: Any) -> str:
+    """A cell as text: trimmed, without bidi controls (the import's door, as
+    `StripBidiControlsMiddleware` is the forms'), a date as DD/MM/YYYY."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -217,8 +221,8 @@ def as_text(value: Any) -> str:
     if isinstance(value, datetime.datetime):
         value = value.date()
     if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
-    return str(value).strip()
+        return format_date(value)
+    return strip_bidi_controls(str(value)).strip()
 
 
 def parse_date(value: Any) -> datetime.date | None:

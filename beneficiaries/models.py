@@ -10,10 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from reintegration.accounts.scope import scope_filter
+from reintegration.common.collation import FRENCH, LocalisedOrder, is_arabic
 from reintegration.common.links import uuid_url
 from reintegration.common.uploads import UploadCheck
 from reintegration.common.validators import (
     validate_arabic_name,
+    validate_arabic_text,
     validate_cin,
     validate_latin_name,
     validate_phone,
@@ -23,6 +25,10 @@ from reintegration.territories.models import Prefecture
 
 class PenitentiaryEstablishment(models.Model):
     name = models.CharField(_("name"), max_length=200)
+    name_ar = models.CharField(
+        _("name (Arabic)"), max_length=200, blank=True, validators=[validate_arabic_text],
+        help_text=_("Shown on the Arabic pages and documents."),
+    )
     prefecture = models.ForeignKey(
         Prefecture, on_delete=models.PROTECT, related_name="establishments",
         verbose_name=_("prefecture or province"),
@@ -30,7 +36,7 @@ class PenitentiaryEstablishment(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["name"]
+        ordering = [LocalisedOrder("name", "name_ar")]
         verbose_name = _("penitentiary establishment")
         verbose_name_plural = _("penitentiary establishments")
         constraints = [
@@ -38,6 +44,9 @@ class PenitentiaryEstablishment(models.Model):
         ]
 
     def __str__(self) -> str:
+        """The Arabic name on an Arabic page, when the establishment has one."""
+        if self.name_ar and is_arabic():
+            return self.name_ar
         return self.name
 
 
@@ -86,8 +95,14 @@ class Beneficiary(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     file_number = models.CharField(_("file number"), max_length=20, unique=True, editable=False)
 
-    first_name = models.CharField(_("first name"), max_length=100, validators=[validate_latin_name])
-    last_name = models.CharField(_("last name"), max_length=100, validators=[validate_latin_name])
+    # French collation on the columns themselves: the list's order by name (and its index)
+    # puts "Élise" among the E, not after "Zineb" (reintegration/common/collation.py).
+    first_name = models.CharField(
+        _("first name"), max_length=100, validators=[validate_latin_name], db_collation=FRENCH
+    )
+    last_name = models.CharField(
+        _("last name"), max_length=100, validators=[validate_latin_name], db_collation=FRENCH
+    )
     first_name_ar = models.CharField(
         _("first name (Arabic)"), max_length=100, blank=True, validators=[validate_arabic_name]
     )

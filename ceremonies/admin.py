@@ -51,7 +51,7 @@ class PhotoInline(admin.TabularInline):
 class CeremonyAdmin(HistoryAdmin):
     list_display = ["title", "held_on", "place", "prefecture", "presided_by", "status"]
     list_filter = ["status", "prefecture__region", "prefecture"]
-    search_fields = ["title", "place", "presided_by", "presided_by_title"]
+    search_fields = ["title", "title_ar", "place", "presided_by", "presided_by_title"]
     date_hierarchy = "held_on"
     autocomplete_fields = ["prefecture", "convention"]
     # Projects are added on the ceremony's page, which checks they are ready.

@@ -26,6 +26,7 @@ PLACE = "Témara"
 
 CEREMONY = {
     "title": "Cérémonie de remise des équipements aux bénéficiaires du programme de réinsertion économique",
+    "title_ar": "حفل تسليم التجهيزات للمستفيدين من برنامج إعادة الإدماج الاقتصادي",
     "held_on": HELD_ON,
     "place": PLACE,
     "place_ar": "تمارة",

@@ -134,6 +134,7 @@ def qr_code(data: str) -> str:
 @dataclass
 class Line:
     designation: str
+    designation_ar: str
     quantity: int
     unit_price: Decimal
     total: Decimal
@@ -144,6 +145,7 @@ def certificate_lines(handover: Handover) -> list[Line]:
     return [
         Line(
             designation=item["designation"],
+            designation_ar=item.get("designation_ar", ""),
             quantity=item["quantity"],
             unit_price=Decimal(item["unit_price"]),
             total=Decimal(item["total"]),
@@ -191,6 +193,7 @@ def _common_context() -> dict:
         "foundation_name": settings.FOUNDATION_NAME,
         "foundation_name_ar": settings.FOUNDATION_NAME_AR,
         "cndp_authorisation": settings.CNDP_AUTHORISATION,
+        "data_protection_law": settings.DATA_PROTECTION_LAW,
         "printed_on": timezone.localdate(),
     }
 

@@ -7,6 +7,7 @@ from reintegration.common.exports import Column
 CEREMONY_COLUMNS = [
     Column(_("Date"), "held_on"),
     Column(_("Title"), "title"),
+    Column(_("Title (Arabic)"), "title_ar"),
     Column(_("Place"), "place"),
     Column(_("Prefecture or province"), "prefecture.name"),
     Column(_("Presided by"), "presided_by"),

@@ -2,7 +2,7 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.accounts.scope import is_national
@@ -16,8 +16,8 @@ def visible_prefectures(request):
     if request is None:
         return Prefecture.objects.none()
     if is_national(request.user):
-        return Prefecture.objects.filter(ceremonies__isnull=False).distinct().order_by("name_fr")
-    return request.user.prefectures.order_by("name_fr")
+        return Prefecture.objects.filter(Exists(Ceremony.objects.filter(prefecture=OuterRef("pk"))))
+    return request.user.prefectures.all()
 
 
 class CeremonyFilter(ListFilterSet):

@@ -28,11 +28,12 @@ class CeremonyForm(forms.ModelForm):
     class Meta:
         model = Ceremony
         fields = [
-            "title", "held_on", "place", "place_ar", "prefecture", "presided_by",
+            "title", "title_ar", "held_on", "place", "place_ar", "prefecture", "presided_by",
             "presided_by_title", "presided_by_ar", "presided_by_title_ar", "convention", "notes",
         ]
         widgets = {
             "held_on": DATE_WIDGET, "notes": forms.Textarea(attrs={"rows": 3}),
+            "title_ar": forms.TextInput(attrs={"dir": "rtl", "lang": "ar"}),
             "place_ar": forms.TextInput(attrs={"dir": "rtl", "lang": "ar"}),
             "presided_by_ar": forms.TextInput(attrs={"dir": "rtl", "lang": "ar"}),
             "presided_by_title_ar": forms.TextInput(attrs={"dir": "rtl", "lang": "ar"}),
@@ -45,14 +46,15 @@ class CeremonyForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         prefectures = Prefecture.objects.all() if is_national(user) else user.prefectures.all()
-        self.fields["prefecture"].queryset = prefectures.order_by("name_fr")
+        self.fields["prefecture"].queryset = prefectures
         self.fields["convention"].queryset = (
             Convention.objects.visible_to(user).select_related("prefecture").order_by("reference")
         )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Fieldset(_("Ceremony"), "title", row("held_on", "prefecture", "convention", width="col-md-4"),
+            Fieldset(_("Ceremony"), row("title", "title_ar"),
+                     row("held_on", "prefecture", "convention", width="col-md-4"),
                      row("place", "place_ar")),
             Fieldset(_("Presided by"), row("presided_by", "presided_by_title"),
                      row("presided_by_ar", "presided_by_title_ar")),

@@ -13,7 +13,9 @@ from simple_history.models import HistoricalRecords
 
 from grants.models import Convention, Disbursement, EquipmentItem, Project
 from reintegration.accounts.scope import scope_filter
+from reintegration.common.dates import format_date
 from reintegration.common.uploads import IMAGE_TYPES, UploadCheck
+from reintegration.common.validators import validate_arabic_text
 from reintegration.territories.models import Prefecture
 
 
@@ -66,6 +68,10 @@ class Ceremony(models.Model):
     STATUS_BADGES = {Status.PLANNED: "text-bg-light border", Status.HELD: "text-bg-success"}
 
     title = models.CharField(_("title"), max_length=255)
+    title_ar = models.CharField(
+        _("title (Arabic)"), max_length=255, blank=True, validators=[validate_arabic_text],
+        help_text=_("Printed in the Arabic half of the documents; the French title otherwise."),
+    )
     held_on = models.DateField(_("date"))
     place = models.CharField(_("place"), max_length=255)
     place_ar = models.CharField(_("place (Arabic)"), max_length=255, blank=True)
@@ -120,7 +126,7 @@ class Ceremony(models.Model):
     def __str__(self) -> str:
         if self.held_on is None:  # a ceremony being created (the admin's add page)
             return self.title
-        return f"{self.title} ({self.held_on:%d/%m/%Y})"
+        return f"{self.title} ({format_date(self.held_on)})"
 
     def get_absolute_url(self) -> str:
         return reverse("ceremonies:detail", args=[self.pk])
@@ -198,7 +204,8 @@ class Handover(models.Model):
     )
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     # The equipment as it stood when the certificate was issued: a list of
-    # {designation, quantity, unit_price, total, serial_number}, amounts as strings.
+    # {designation, designation_ar, quantity, unit_price, total, serial_number}, amounts as
+    # strings (certificates issued before the Arabic designations have no designation_ar).
     items = models.JSONField(_("items handed over"), default=list, editable=False)
     cash_grant = models.DecimalField(
         _("cash grant (DH)"), max_digits=12, decimal_places=2, default=Decimal("0.00"),

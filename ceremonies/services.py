@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from grants.models import Convention, Project
 from grants.services import equip_project
 from reintegration.accounts.roles import Role
+from reintegration.common.dates import format_date
 from reintegration.common.storage import delete_files_on_commit
 from reintegration.common.uploads import validate_document
 from reintegration.sequences.models import next_number
@@ -190,6 +191,7 @@ def equipment_snapshot(project: Project) -> list[dict]:
     return [
         {
             "designation": line.designation,
+            "designation_ar": line.designation_ar,
             "quantity": line.quantity,
             "unit_price": str(line.unit_price),
             "total": str(line.total),
@@ -214,7 +216,7 @@ def hold_ceremony(*, ceremony: Ceremony, user) -> list[Handover]:
     if ceremony.held_on > timezone.localdate():
         raise ValidationError(
             _("This ceremony is dated %(date)s: it cannot be marked as held before that day.")
-            % {"date": ceremony.held_on.strftime("%d/%m/%Y")},
+            % {"date": format_date(ceremony.held_on)},
             code="future",
         )
     # Lock the projects too (in one order, so two holds cannot deadlock): their lines

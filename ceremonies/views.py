@@ -230,7 +230,7 @@ class CeremonyDetailView(CeremonyMixin, TemplateView):
     handover_columns = (
         "ceremony", "certificate_number", "items", "cash_grant", "signed_copy",
         "revoked_at", "revoked_reason",
-        "project__public_id", "project__reference", "project__title",
+        "project__public_id", "project__reference", "project__title", "project__title_ar",
         "project__beneficiary__first_name", "project__beneficiary__last_name",
         "project__beneficiary__first_name_ar", "project__beneficiary__last_name_ar",
         "project__beneficiary__file_number",

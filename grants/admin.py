@@ -152,7 +152,7 @@ class ConventionPartnerAdmin(HistoryAdmin):
 class ConventionAdmin(HistoryAdmin):
     list_display = ["reference", "title", "partner", "prefecture", "envelope_display", "status"]
     list_filter = ["status", "indh_phase", "indh_programme", "prefecture__region", "framework_agreement"]
-    search_fields = ["reference", "title", "partner__name", "partner_shares__partner__name"]
+    search_fields = ["reference", "title", "title_ar", "partner__name", "partner_shares__partner__name"]
     autocomplete_fields = ["partner", "prefecture", "framework_agreement"]
     inlines = [ConventionPartnerInline]
     date_hierarchy = "starts_on"
@@ -183,7 +183,7 @@ class SectorAdmin(HistoryAdmin):
 class EquipmentItemInline(admin.TabularInline):
     model = EquipmentItem
     extra = 0
-    fields = ["designation", "quantity", "unit_price", "reference_price", "supplier",
+    fields = ["designation", "designation_ar", "quantity", "unit_price", "reference_price", "supplier",
               "purchase_order", "quantity_delivered", "status", "serial_number"]
     readonly_fields = ["purchase_order", "quantity_delivered", "status"]
     autocomplete_fields = ["supplier"]
@@ -212,7 +212,7 @@ class ProjectAdmin(PersonalDataAdminMixin, ConventionFiguresAdminMixin, HistoryA
     list_display = ["reference", "title", "beneficiary", "sector", "prefecture", "convention", "status",
                     "submitted_at"]
     list_filter = ["status", "sector", "prefecture__region", "convention"]
-    search_fields = ["reference", "title", "beneficiary__last_name", "beneficiary__first_name",
+    search_fields = ["reference", "title", "title_ar", "beneficiary__last_name", "beneficiary__first_name",
                      "beneficiary__file_number"]
     list_select_related = ["beneficiary", "sector", "prefecture", "convention"]
     autocomplete_fields = ["beneficiary", "co_beneficiaries", "prefecture"]
@@ -394,7 +394,8 @@ class EquipmentItemAdmin(ConventionFiguresAdminMixin, HistoryAdmin):
         "designation", "project", "quantity", "unit_price", "supplier", "purchase_order", "status",
     ]
     list_filter = ["status", "project__sector"]
-    search_fields = ["designation", "serial_number", "project__reference", "purchase_order__number"]
+    search_fields = ["designation", "designation_ar", "serial_number", "project__reference",
+                     "purchase_order__number"]
     list_select_related = ["project", "supplier", "purchase_order"]
     autocomplete_fields = ["project", "supplier"]
     readonly_fields = ["purchase_order", "quantity_delivered", "status"]

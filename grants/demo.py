@@ -74,6 +74,7 @@ CONVENTIONS = [
     {
         "reference": "CONV-INDH3-ST-2024-01", "partner": "CPDH Skhirate-Témara", "prefecture": TEMARA,
         "title": "Inclusion économique des anciens détenus de la préfecture de Skhirate-Témara",
+        "title_ar": "الإدماج الاقتصادي للسجناء السابقين بعمالة الصخيرات-تمارة",
         "signed_on": datetime.date(2024, 3, 12), "starts_on": datetime.date(2024, 3, 12),
         "ends_on": datetime.date(2026, 12, 31), "envelope": Decimal("500000.00"),
         "max_per_project": Decimal("300000.00"), "quote_threshold": Decimal("50000.00"),
@@ -81,6 +82,7 @@ CONVENTIONS = [
     {
         "reference": "CONV-INDH3-RB-2024-01", "partner": "CPDH Rabat", "prefecture": RABAT,
         "title": "Réinsertion économique des anciens détenus de la préfecture de Rabat",
+        "title_ar": "إعادة الإدماج الاقتصادي للسجناء السابقين بعمالة الرباط",
         "signed_on": datetime.date(2024, 5, 6), "starts_on": datetime.date(2024, 5, 6),
         "ends_on": datetime.date(2026, 12, 31), "envelope": Decimal("300000.00"),
         "max_per_project": Decimal("200000.00"), "quote_threshold": Decimal("50000.00"),
@@ -139,6 +141,52 @@ PROJECTS = [
         ("Four à sole électrique 2 chambres", 1, None), ("Pétrin spirale 40 L", 1, None),
     ], 8000, "draft", None),
 ]
+# The Arabic titles of the projects of the Témara ceremony (printed in the Arabic half of
+# their certificates); the Rabat projects keep their French title alone, which the
+# Arabic half prints in Latin letters.
+TITLES_AR = {
+    "Boulangerie de quartier Al Wifaq": "مخبزة الوفاق للحي",
+    "Atelier de menuiserie Massira": "ورشة المسيرة للنجارة",
+    "Atelier de couture et broderie Ouhammou": "ورشة أوحمو للخياطة والطرز",
+    "Salon de coiffure hommes Zerouali": "صالون الزروالي للحلاقة الرجالية",
+    "Réparation de téléphones Chafik": "محل شفيق لإصلاح الهواتف",
+    "Pâtisserie et service traiteur El Fassi": "حلويات الفاسي وخدمة الممون",
+    "Ferronnerie et soudure Moutawakil": "ورشة المتوكل للحدادة والتلحيم",
+    "Point de vente du pain Al Wifaq": "نقطة بيع خبز الوفاق",
+}
+# The equipment's designations in Arabic.
+DESIGNATIONS_AR = {
+    "Four à sole électrique 2 chambres": "فرن كهربائي ذو قاعدة بغرفتين",
+    "Pétrin spirale 40 L": "عجانة حلزونية 40 لترا",
+    "Chambre de pousse 20 niveaux": "غرفة تخمير بعشرين مستوى",
+    "Table de travail inox": "طاولة عمل من الفولاذ المقاوم للصدأ",
+    "Four ventilé pâtissier 10 niveaux": "فرن حلويات بالتهوية بعشرة مستويات",
+    "Batteur-mélangeur 20 L": "خلاط عجين 20 لترا",
+    "Vitrine réfrigérée 1,5 m": "واجهة عرض مبردة 1,5 م",
+    "Machine à coudre industrielle piqueuse plate": "آلة خياطة صناعية مستقيمة",
+    "Surjeteuse industrielle 5 fils": "آلة سرفلة صناعية بخمسة خيوط",
+    "Machine à broder 1 tête": "آلة طرز برأس واحد",
+    "Table de coupe": "طاولة تفصيل",
+    "Combiné menuiserie 5 fonctions": "آلة نجارة مركبة بخمس وظائف",
+    "Scie circulaire sur table": "منشار دائري بطاولة",
+    "Établi de menuisier": "منضدة نجار",
+    "Défonceuse 1 800 W": "آلة تفريز 1 800 واط",
+    "Fauteuil de coiffure hydraulique": "كرسي حلاقة هيدروليكي",
+    "Bac à shampoing": "حوض غسل الشعر",
+    "Coiffeuse avec miroir": "طاولة تزيين بمرآة",
+    "Stérilisateur UV": "جهاز تعقيم بالأشعة فوق البنفسجية",
+    "Poste à souder MIG 250 A": "آلة تلحيم MIG بقوة 250 أمبير",
+    "Poste à souder à l’arc onduleur": "آلة تلحيم بالقوس الكهربائي",
+    "Perceuse à colonne": "مثقب عمودي",
+    "Meuleuse d’angle 230 mm": "آلة جلخ زاوية 230 مم",
+    "Étau et établi métallique": "ملزمة ومنضدة معدنية",
+    "Station de soudage à air chaud": "محطة لحام بالهواء الساخن",
+    "Microscope binoculaire": "مجهر ثنائي العينية",
+    "Séparateur d’écran LCD": "جهاز فصل الشاشات",
+    "Vitrine comptoir": "طاولة عرض زجاجية",
+    "Vitrine comptoir boulangerie": "طاولة عرض زجاجية للمخبزة",
+    "Trancheuse à pain": "آلة تقطيع الخبز",
+}
 REJECT_REASON = "Étude de marché insuffisante : trois épiceries dans la même rue ; réorienter le projet."
 JUSTIFICATION = ("Le premier projet tourne depuis sa remise (6 emplois) ; le point de vente en centre-ville "
                  "double les ventes prévues.")
@@ -279,7 +327,8 @@ def _project(beneficiary, title, sector, lines, cash_grant, user) -> Project:
     own = Decimal(math.ceil(requested * (100 - MAX_SHARE) / MAX_SHARE / 100) * 100)
     project = services.create_project(
         project=Project(
-            beneficiary=beneficiary, title=title, sector=sector, prefecture=beneficiary.prefecture,
+            beneficiary=beneficiary, title=title, title_ar=TITLES_AR.get(title, ""), sector=sector,
+            prefecture=beneficiary.prefecture,
             description=f"{sector.name_fr} : {title}. Apport personnel : local et fonds de roulement.",
             requested_amount=requested, cash_grant_amount=cash_grant, own_contribution=own,
             expected_monthly_revenue=(requested / 8).quantize(Decimal("1")),
@@ -291,8 +340,8 @@ def _project(beneficiary, title, sector, lines, cash_grant, user) -> Project:
     )
     for designation, quantity, price, reference in priced:
         EquipmentItem.objects.create(
-            project=project, designation=designation, quantity=quantity, unit_price=price,
-            reference_price=reference,
+            project=project, designation=designation, designation_ar=DESIGNATIONS_AR.get(designation, ""),
+            quantity=quantity, unit_price=price, reference_price=reference,
         )
     return project
 

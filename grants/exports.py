@@ -8,6 +8,7 @@ from reintegration.common.exports import Column
 PROJECT_COLUMNS = [
     Column(_("Reference"), "reference"),
     Column(_("Title"), "title"),
+    Column(_("Title (Arabic)"), "title_ar"),
     Column(_("File number"), "beneficiary.file_number"),
     Column(_("Beneficiary"), "beneficiary.full_name"),
     Column(_("Sector"), lambda project: str(project.sector)),
@@ -25,6 +26,7 @@ PROJECT_COLUMNS = [
 CONVENTION_COLUMNS = [
     Column(_("Reference"), "reference"),
     Column(_("Title"), "title"),
+    Column(_("Title (Arabic)"), "title_ar"),
     Column(_("Partner"), "partner.name"),
     Column(_("Prefecture or province"), "prefecture.name"),
     Column(_("INDH phase"), "indh_phase"),

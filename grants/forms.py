@@ -32,13 +32,14 @@ class ConventionForm(forms.ModelForm):
     class Meta:
         model = Convention
         fields = [
-            "reference", "title", "partner", "prefecture", "framework_agreement", "indh_phase",
-            "indh_programme",
+            "reference", "title", "title_ar", "partner", "prefecture", "framework_agreement",
+            "indh_phase", "indh_programme",
             "signed_on", "starts_on", "ends_on", "envelope", "max_per_project", "max_share",
             "quote_threshold", "status", "document",
         ]
         widgets = {
             "signed_on": DATE_WIDGET, "starts_on": DATE_WIDGET, "ends_on": DATE_WIDGET,
+            "title_ar": forms.TextInput(attrs={"dir": "rtl", "lang": "ar"}),
             "envelope": forms.NumberInput(attrs=MONEY_ATTRS),
             "max_per_project": forms.NumberInput(attrs=MONEY_ATTRS),
             "quote_threshold": forms.NumberInput(attrs=MONEY_ATTRS),
@@ -53,8 +54,9 @@ class ConventionForm(forms.ModelForm):
         )
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            Fieldset(_("Convention"), row("reference", "status"), "title", row("partner", "prefecture"),
-                     "framework_agreement", row("indh_phase", "indh_programme")),
+            Fieldset(_("Convention"), row("reference", "status"), "title", "title_ar",
+                     row("partner", "prefecture"), "framework_agreement",
+                     row("indh_phase", "indh_programme")),
             Fieldset(_("Dates"), row("signed_on", "starts_on", "ends_on", width="col-md-4")),
             Fieldset(_("Budget and funding rules"),
                      row("envelope", "max_per_project", width="col-md-6"),
@@ -138,10 +140,11 @@ class ProjectForm(forms.ModelForm):
     class Meta:
         model = Project
         fields = [
-            "beneficiary", "title", "sector", "description", "requested_amount",
+            "beneficiary", "title", "title_ar", "sector", "description", "requested_amount",
             "cash_grant_amount", "own_contribution", "expected_monthly_revenue", "feasibility_study",
         ]
         widgets = {
+            "title_ar": forms.TextInput(attrs={"dir": "rtl", "lang": "ar"}),
             "description": forms.Textarea(attrs={"rows": 3}),
             "requested_amount": forms.NumberInput(attrs=MONEY_ATTRS),
             "cash_grant_amount": forms.NumberInput(attrs=MONEY_ATTRS),
@@ -169,7 +172,7 @@ class ProjectForm(forms.ModelForm):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
-            Fieldset(_("Project"), row("beneficiary", "sector"), "title", "description"),
+            Fieldset(_("Project"), row("beneficiary", "sector"), row("title", "title_ar"), "description"),
             Fieldset(_("Amounts"), row("requested_amount", "cash_grant_amount"),
                      row("own_contribution", "expected_monthly_revenue")),
             Fieldset(_("Feasibility study"), "feasibility_study"),
@@ -222,12 +225,17 @@ class ProjectForm(forms.ModelForm):
 class EquipmentItemForm(forms.ModelForm):
     class Meta:
         model = EquipmentItem
-        fields = ["designation", "quantity", "unit_price", "reference_price"]
+        fields = ["designation", "designation_ar", "quantity", "unit_price", "reference_price"]
         widgets = {
             # Shown in a table row per line: the column header is the label.
             "designation": forms.TextInput(
                 attrs={"class": "form-control form-control-sm", "aria-label": _("Designation")}
             ),
+            "designation_ar": forms.TextInput(attrs={
+                "class": "form-control form-control-sm mt-1", "dir": "rtl", "lang": "ar",
+                "aria-label": _("Designation in Arabic (optional)"),
+                "placeholder": _("In Arabic (optional)"),
+            }),
             "quantity": forms.NumberInput(attrs={
                 "min": "1", "class": "form-control form-control-sm text-end", "data-quantity": "",
                 "aria-label": _("Quantity"),

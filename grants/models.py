@@ -15,9 +15,10 @@ from simple_history.models import HistoricalRecords
 
 from beneficiaries.models import Beneficiary
 from reintegration.accounts.scope import scope_filter
+from reintegration.common.collation import LocalisedOrder
 from reintegration.common.links import uuid_url
 from reintegration.common.uploads import IMAGE_TYPES, PDF_ONLY, StoredName, UploadCheck
-from reintegration.common.validators import validate_ice, validate_rib
+from reintegration.common.validators import validate_arabic_text, validate_ice, validate_rib
 from reintegration.territories.models import Prefecture
 
 ZERO = Decimal("0.00")
@@ -65,7 +66,7 @@ class Partner(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["name"]
+        ordering = [LocalisedOrder("name")]
         verbose_name = _("partner")
         verbose_name_plural = _("partners")
 
@@ -228,6 +229,10 @@ class Convention(models.Model):
 
     reference = models.CharField(_("reference"), max_length=50, unique=True)
     title = models.CharField(_("title"), max_length=255)
+    title_ar = models.CharField(
+        _("title (Arabic)"), max_length=255, blank=True, validators=[validate_arabic_text],
+        help_text=_("Printed in the Arabic half of the documents; the French title otherwise."),
+    )
     partner = models.ForeignKey(
         Partner, on_delete=models.PROTECT, related_name="conventions", verbose_name=_("partner")
     )
@@ -425,7 +430,7 @@ class Sector(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["name_fr"]
+        ordering = [LocalisedOrder("name_fr", "name_ar", english="name_en")]
         verbose_name = _("sector")
         verbose_name_plural = _("sectors")
 
@@ -541,6 +546,11 @@ class Project(models.Model):
         Beneficiary, blank=True, related_name="co_projects", verbose_name=_("co-beneficiaries")
     )
     title = models.CharField(_("title"), max_length=200)
+    title_ar = models.CharField(
+        _("title (Arabic)"), max_length=200, blank=True, validators=[validate_arabic_text],
+        help_text=_("Printed in the Arabic half of the certificate and the minutes; the French "
+                    "title otherwise."),
+    )
     sector = models.ForeignKey(
         Sector, on_delete=models.PROTECT, related_name="projects", verbose_name=_("sector")
     )
@@ -772,7 +782,7 @@ class Supplier(models.Model):
     objects = SupplierQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = [LocalisedOrder("name")]
         verbose_name = _("supplier")
         verbose_name_plural = _("suppliers")
         constraints = [
@@ -1067,6 +1077,10 @@ class EquipmentItem(models.Model):
         verbose_name=_("project"),
     )
     designation = models.CharField(_("designation"), max_length=200)
+    designation_ar = models.CharField(
+        _("designation (Arabic)"), max_length=200, blank=True, validators=[validate_arabic_text],
+        help_text=_("Printed in the Arabic half of the certificate; the French otherwise."),
+    )
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     unit_price = MoneyField(_("unit price (DH)"))
     reference_price = MoneyField(_("reference unit price (DH)"), null=True, blank=True)

@@ -20,12 +20,14 @@ from django.utils import translation
 
 from reintegration.accounts.models import User
 from reintegration.accounts.roles import Role
+from reintegration.common.bidi import isolate
 
 from .models import Project, Review, SupplierBankChange
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_LANGUAGE = "fr"
+APP_TAG = "[Réinsertion]"
 
 
 def notify_project_submitted(project: Project) -> int:
@@ -97,8 +99,7 @@ def _send(project: Project, users: list[User], template: str, context: dict) -> 
         if user.is_active and user.email and Project.objects.visible_to(user).filter(pk=project.pk).exists():
             recipients[user.pk] = user
     context = {
-        "reference": project.reference,
-        "title": project.title,
+        "project": project,
         "link": settings.PUBLIC_BASE_URL + project.get_absolute_url(),
         **context,
     }
@@ -117,7 +118,16 @@ def _deliver(users: list[User], template: str, context: dict, *, about: str) -> 
 
 
 def _message(user: User, template: str, context: dict) -> EmailMessage:
-    with translation.override(_language_of(user)):
+    language = _language_of(user)
+    project = context["project"]
+    title = project.title_ar if language == "ar" and project.title_ar else project.title
+    # Plain text: the values are isolated with LRI/RLI…PDI (a reference or a French title
+    # in an Arabic sentence would be reordered), the application's name too, so that an
+    # Arabic subject starts, and reads, right to left.
+    context = {
+        **context, "app": isolate(APP_TAG), "reference": isolate(project.reference), "title": isolate(title),
+    }
+    with translation.override(language):
         subject = render_to_string(f"{template}_subject.txt", context)
         body = render_to_string(f"{template}_body.txt", context)
     return EmailMessage(

@@ -17,6 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reintegration.common.dates import format_date
 from reintegration.common.money import format_money
 from reintegration.common.validators import validate_rib
 from reintegration.sequences.models import next_number
@@ -136,7 +137,7 @@ def record_visit(
     if visited_on < project.launched_on:
         raise ValidationError({"visited_on": _(
             "A visit cannot be dated before the project's launch (%(date)s)."
-        ) % {"date": project.launched_on.strftime("%d/%m/%Y")}})
+        ) % {"date": format_date(project.launched_on)}})
     if visited_on > timezone.localdate():
         raise ValidationError({"visited_on": _("A visit cannot be dated in the future.")})
     if activity_status not in FollowUpVisit.ActivityStatus.values:

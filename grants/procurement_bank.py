@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reintegration.common.dates import format_date
 from reintegration.common.mail import send_on_commit
 from reintegration.common.uploads import validate_document
 from reintegration.common.validators import validate_ice, validate_rib
@@ -80,7 +81,7 @@ def request_bank_change(
         raise ValidationError(_(
             "A change of this supplier's bank details asked on %(date)s awaits an administrator's "
             "decision: it must be decided before another is asked."
-        ) % {"date": timezone.localtime(pending.requested_at).strftime("%d/%m/%Y")})
+        ) % {"date": format_date(pending.requested_at)})
     for field, value, validate in (("new_rib", new_rib, validate_rib), ("new_ice", new_ice, validate_ice)):
         try:
             validate(value)

@@ -24,6 +24,7 @@ from django.views.generic import CreateView, DetailView, FormView, ListView, Upd
 from django_filters.views import FilterView
 
 from reintegration.audit.models import AccessLog, log_access
+from reintegration.common.dates import format_date
 from reintegration.common.exports import ExportMixin
 from reintegration.common.money import format_money
 from reintegration.common.pagination import ListPaginator
@@ -146,7 +147,7 @@ class SupplierListView(CrumbsMixin, PermissionRequiredMixin, FilterView):
                 .values("total"),
                 output_field=MONEY,
             ), Value(ZERO), output_field=MONEY),
-        ).order_by("name")
+        ).order_by(*Supplier._meta.ordering)
 
 
 class SupplierDetailView(CrumbsMixin, PermissionRequiredMixin, DetailView):
@@ -701,7 +702,8 @@ class PurchaseOrderPdfView(PurchaseOrderMixin, View):
             {"order": order, "lines": lines, "supplier": order.supplier,
              "convention": order.convention, "printed_on": timezone.localdate(),
              "foundation_name": settings.FOUNDATION_NAME,
-             "cndp_authorisation": settings.CNDP_AUTHORISATION},
+             "cndp_authorisation": settings.CNDP_AUTHORISATION,
+             "data_protection_law": settings.DATA_PROTECTION_LAW},
             filename=f"{order.number}.pdf",
         )
         log_access(request, AccessLog.Action.PDF, order)
@@ -854,7 +856,7 @@ class VisitUpdateView(VisitMixin, FormView):
             put_errors_on_form(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Visit of %(date)s recorded.") % {
-            "date": form.cleaned_data["visited_on"].strftime("%d/%m/%Y")})
+            "date": format_date(form.cleaned_data["visited_on"])})
         if form.cleaned_data["activity_status"] == FollowUpVisit.ActivityStatus.STOPPED:
             messages.warning(self.request, _(
                 "The activity has stopped: if it will not restart, mark the project as abandoned."

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import Beneficiary
+from reintegration.common.bidi import isolate
 from reintegration.common.exports import write_xlsx
 from reintegration.common.pdf import PdfDocument, render_pdf
 
@@ -116,6 +117,7 @@ def render_report_pdf(report: ConventionReport, language: str | None = None) -> 
             "convention": report.convention,
             "foundation_name": settings.FOUNDATION_NAME,
             "cndp_authorisation": settings.CNDP_AUTHORISATION,
+            "data_protection_law": settings.DATA_PROTECTION_LAW,
         },
         filename=_filename(report, "pdf"),
         language=language,
@@ -129,6 +131,7 @@ def render_report_xlsx(report: ConventionReport):
     summary = [
         (_("Convention"), convention.reference),
         (_("Title"), convention.title),
+        (_("Title (Arabic)"), convention.title_ar),
         (_("Partner"), str(convention.partner)),
         (_("Prefecture or province"), str(convention.prefecture)),
         (_("Envelope (DH)"), convention.envelope),
@@ -151,13 +154,13 @@ def render_report_xlsx(report: ConventionReport):
         (_("Printed on"), report.printed_on),
     ]
     headers = [
-        _("Project"), _("Title"), _("Sector"), _("File number"), _("Beneficiary"),
+        _("Project"), _("Title"), _("Title (Arabic)"), _("Sector"), _("File number"), _("Beneficiary"),
         _("Sex"), _("Status"), _("Approved amount (DH)"), _("Cash grant paid (DH)"),
         _("Equipment invoiced (DH)"), _("Equipment handed over (DH)"), _("Jobs created"),
     ]
     rows = [
         [
-            project.reference, project.title, str(project.sector),
+            project.reference, project.title, project.title_ar, str(project.sector),
             project.beneficiary.file_number, project.beneficiary.full_name,
             project.beneficiary.get_sex_display(), project.get_status_display(),
             project.approved_amount, project.cash_paid, project.invoiced,
@@ -171,7 +174,7 @@ def render_report_xlsx(report: ConventionReport):
     ] + rows
     target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes it
     write_xlsx(lines, [_("Report of convention %(reference)s") % {
-        "reference": convention.reference
+        "reference": isolate(convention.reference)
     }], title=convention.reference, target=target)
     target.seek(0)
     return target, _filename(report, "xlsx")

@@ -486,7 +486,9 @@ class ProjectFormMixin:
         for index in range(total):
             prefix = f"lines-{index}-"
             fields = {key[len(prefix):]: data.getlist(key) for key in data if key.startswith(prefix)}
-            if fields.get("id", [""])[0] or fields.get("designation", [""])[0].strip():
+            if fields.get("id", [""])[0] or any(
+                fields.get(name, [""])[0].strip() for name in ("designation", "designation_ar")
+            ):
                 kept.append(fields)
         for key in [key for key in data if key.startswith("lines-") and key[6:7].isdigit()]:
             del data[key]

@@ -124,6 +124,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Bidi controls (U+202E…) out of every text typed in, before any form reads it.
+    "reintegration.common.middleware.StripBidiControlsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every view needs a login unless it is marked @login_not_required.
@@ -297,6 +299,9 @@ EMAIL_TIMEOUT = 10
 
 # Law 09-08: the CNDP's authorisation number printed on every intake form and PDF.
 CNDP_AUTHORISATION = os.environ.get("CNDP_AUTHORISATION", "A-XXX/2024")
+# The law's number, given to the notices' translations as a placeholder: each language
+# words the notice, the number is isolated once (in Arabic it would read 08-09).
+DATA_PROTECTION_LAW = "09-08"
 FOUNDATION_NAME = os.environ.get(
     "FOUNDATION_NAME", "Fondation pour la réinsertion des détenus"
 )

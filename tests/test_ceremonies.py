@@ -226,7 +226,8 @@ def test_holding_issues_a_certificate_per_project_and_equips_them(staff):
         assert ProjectEvent.objects.filter(project=project, to_status=Status.EQUIPPED, user=staff).exists()
     handover = Handover.objects.get(project=first)
     assert handover.items[0] == {
-        "designation": "Four à sole électrique", "quantity": 1, "unit_price": "30000.00",
+        "designation": "Four à sole électrique", "designation_ar": "", "quantity": 1,
+        "unit_price": "30000.00",
         "total": "30000.00", "serial_number": "FS-2024-118",
     }
     assert handover.value == Decimal("50000.00")

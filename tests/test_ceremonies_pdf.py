@@ -70,7 +70,7 @@ def test_the_certificate_is_one_page_with_everything_it_certifies(handover):
         "Four à sole électrique", "Pétrin 20 litres", "Table de travail inox", "FS-2024-118",
         "30 000,00", "17 000,00", "3 000,00", "50 000,00 DH",
         "cinquante mille dirhams", "cinq mille dirhams",
-        "06/12/2024", "Témara", "M. Karim Idrissi", handover.project.convention.reference,
+        "6 décembre 2024", "Témara", "M. Karim Idrissi", handover.project.convention.reference,
         settings.CNDP_AUTHORISATION,
     ):
         assert squeezed(expected) in flat, expected
@@ -307,7 +307,8 @@ def form_data(html: str) -> dict:
             if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
                 if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
                     return
-                self.data[name] = attrs.get("value", "on")
+                default = "on" if attrs.get("type") in ("checkbox", "radio") else ""
+                self.data[name] = attrs.get("value", default)
             elif tag == "select" and name:
                 self.select = name
                 self.data.setdefault(name, "")

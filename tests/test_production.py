@@ -24,6 +24,7 @@ from grants.models import Review
 from grants.notifications import notify_project_decided, notify_project_submitted
 from reintegration import health
 from reintegration.accounts.roles import Role
+from reintegration.common.bidi import isolate
 from reintegration.logging import JsonFormatter, RequestLogMiddleware
 from reintegration.proxy import TrustedProxyMiddleware
 from tests.test_translations import untranslated_text
@@ -217,7 +218,11 @@ def test_a_submission_mails_the_officers_of_the_prefecture_in_their_language(
     assert sent == 1
     (message,) = mailoutbox
     assert message.to == [officer.email]
-    assert message.subject == f"[Réinsertion] المشروع {project.reference} في انتظار دراستكم"
+    # Plain text: the application's name and the reference are isolated (LRI…PDI), so the
+    # Arabic subject starts, and reads, right to left.
+    assert message.subject == (
+        f"{isolate('[Réinsertion]')} المشروع {isolate(project.reference)} في انتظار دراستكم"
+    )
     assert "عُرض عليكم المشروع" in message.body
     assert "Atelier de couture" in message.body
     assert project_link(project) in message.body
@@ -234,11 +239,13 @@ def test_a_decision_mails_the_creator_and_the_staff_of_the_prefecture_in_french_
     by_address = {message.to[0]: message for message in mailoutbox}
     assert set(by_address) == {staff.email, colleague.email}
     french = by_address[staff.email]
-    assert french.subject == f"[Réinsertion] Projet {project.reference} renvoyé pour correction"
+    assert french.subject == (
+        f"{isolate('[Réinsertion]')} Projet {isolate(project.reference)} renvoyé pour correction"
+    )
     assert "a été renvoyé pour correction" in french.body
     assert project_link(project) in french.body
     assert by_address[colleague.email].subject == (
-        f"[Réinsertion] Project {project.reference} returned for correction"
+        f"{isolate('[Réinsertion]')} Project {isolate(project.reference)} returned for correction"
     )
 
 
@@ -249,7 +256,7 @@ def test_each_decision_has_its_own_subject(project, staff, mailoutbox, project_l
     notify_project_decided(project, decision, "")
 
     (message,) = mailoutbox
-    assert message.subject == f"[Réinsertion] Projet {project.reference} {subject_word}"
+    assert message.subject == f"{isolate('[Réinsertion]')} Projet {isolate(project.reference)} {subject_word}"
 
 
 def test_a_message_holds_nothing_personal_beyond_the_project_reference_and_title(

@@ -13,11 +13,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language_bidi
 
 from reintegration.common.templatetags.badges import status_badge
+from reintegration.common.templatetags.formatting import bdi
 
 register = template.Library()
 
 ROW = (
-    '<tr><td class="font-monospace"><a href="{url}">{number}</a></td>'
+    '<tr><td class="font-monospace"><a href="{url}"><bdi dir="ltr">{number}</bdi></a></td>'
     '<td><a href="{url}">{name}</a>{other_name}</td>'
     '<td class="font-monospace" dir="ltr">{cin}</td><td>{prefecture}</td><td>{establishment}</td>'
     "<td>{status}</td></tr>\n"
@@ -46,11 +47,12 @@ def beneficiary_rows(beneficiaries):
             ROW,
             url=beneficiary.get_absolute_url(),
             number=beneficiary.file_number,
-            name=name,
+            # Isolated: a name or an establishment in Latin letters inside an Arabic page.
+            name=bdi(name),
             other_name=other_name,
             cin=beneficiary.masked_cin or "—",
             prefecture=beneficiary.prefecture,
-            establishment=beneficiary.establishment or "—",
+            establishment=bdi(beneficiary.establishment) if beneficiary.establishment else "—",
             status=status_badge(beneficiary),
         ))
     return mark_safe("".join(rows))

@@ -28,6 +28,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from .bidi import LTR, RTL, direction, isolate
+
 CHUNK_SIZE = 2000
 FORMATS = ("csv", "xlsx")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -97,6 +99,19 @@ def text_cell(text: str) -> str:
     return text
 
 
+def isolate_cell(text: str) -> str:
+    """A text cell that reads the other way from the export's language is isolated
+    (LRI or RLI … PDI, reintegration/common/bidi.py): a spreadsheet lays a cell out in the
+    sheet's direction, so "PRJ-2026-00004" or a name ending in a full stop is reordered in
+    an Arabic (right-to-left) sheet, an Arabic name in a French one. Cells without letters
+    (numbers, dates) and cells in the sheet's direction stay as they are, so that a
+    spreadsheet still reads a number typed as text as a number."""
+    if not text or not any(char.isalpha() for char in text):
+        return text
+    sheet = RTL if (translation.get_language() or "").startswith("ar") else LTR
+    return text if direction(text) == sheet else isolate(text)
+
+
 def csv_cell(value, decimal_comma: bool) -> str:
     value = _plain(value)
     if isinstance(value, datetime.datetime):
@@ -108,7 +123,7 @@ def csv_cell(value, decimal_comma: bool) -> str:
         return text.replace(".", ",") if decimal_comma else text
     if isinstance(value, int):
         return str(value)
-    return text_cell(value)
+    return isolate_cell(text_cell(value))
 
 
 def xlsx_cell(value) -> Any:
@@ -116,7 +131,7 @@ def xlsx_cell(value) -> Any:
     value = _plain(value)
     if isinstance(value, str):
         # Neutralised, a text never starts with "=", which openpyxl would store as a formula.
-        return text_cell(value) or None
+        return isolate_cell(text_cell(value)) or None
     return value
 
 
@@ -151,6 +166,8 @@ def write_xlsx(rows: Iterable[Sequence], headers: Sequence[str], title: str, tar
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31] or "Export")
     sheet.freeze_panes = "A2"
+    # An Arabic export reads right to left, first column on the right.
+    sheet.sheet_view.rightToLeft = (translation.get_language() or "").startswith("ar")
     bold = Font(bold=True)
     header_cells = []
     for header in headers:

@@ -59,6 +59,16 @@ def validate_arabic_name(value: str) -> None:
         raise ValidationError(_("Write this name in Arabic script."), code="not_arabic")
 
 
+def validate_arabic_text(value: str) -> None:
+    """A title or designation printed in the Arabic half of the documents: it starts with
+    an Arabic word (Latin names and numbers may follow)."""
+    from .bidi import RTL, direction
+
+    if value and direction(value) != RTL:
+        raise ValidationError(_("Start this text with an Arabic word: it is printed in the "
+                                "Arabic half of the documents."), code="not_arabic")
+
+
 def validate_latin_name(value: str) -> None:
     if value and not LATIN_NAME_RE.match(value):
         raise ValidationError(_("Write this name in Latin letters."), code="not_latin")

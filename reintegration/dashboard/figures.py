@@ -21,7 +21,6 @@ Three steps:
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
-from operator import attrgetter
 
 from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
@@ -41,6 +40,7 @@ from grants.models import (
     Sector,
     attach_budget_figures,
 )
+from reintegration.common.collation import label_key
 from reintegration.common.money import format_amount
 from reintegration.territories.models import Prefecture
 
@@ -522,16 +522,16 @@ def label_outcomes(outcomes: dict, names: dict, conventions: set[str] | None = N
     return {
         "overall": outcome(str(_("Whole selection")), outcomes["overall"]),
         "by_convention": sorted(
-            by_convention, key=lambda item: (item.label == no_convention, item.label)
+            by_convention, key=lambda item: (item.label == no_convention, label_key(item.label))
         ),
         "by_sector": sorted((
             outcome(localised(*names["sector"][pk]), sums)
             for pk, sums in outcomes["by_sector"].items()
-        ), key=attrgetter("label")),
+        ), key=lambda item: label_key(item.label)),
         "by_prefecture": sorted((
             outcome(localised(*names["prefecture"][pk]), sums)
             for pk, sums in outcomes["by_prefecture"].items()
-        ), key=attrgetter("label")),
+        ), key=lambda item: label_key(item.label)),
     }
 
 
@@ -572,7 +572,7 @@ def present(figures: dict, *, cut: bool) -> dict:
             "by_status": [
                 (str(label), projects["by_status"].get(key, 0)) for key, label in Project.Status.choices
             ],
-            "by_sector": sorted(by_sector, key=lambda v: (-v[1], v[0])),
+            "by_sector": sorted(by_sector, key=lambda v: (-v[1], label_key(v[0]))),
         },
         "conventions": shown,
         "conventions_total": len(conventions),

@@ -6,7 +6,6 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -15,6 +14,8 @@ from django.views.generic import TemplateView
 from grants.models import Convention
 from grants.reports import convention_report, render_report_pdf, render_report_xlsx
 from reintegration.audit.models import AccessLog, log_access
+from reintegration.common.bidi import isolate
+from reintegration.common.dates import format_date
 from reintegration.common.exports import XLSX_CONTENT_TYPE
 from reintegration.common.pdf import pdf_response
 
@@ -59,7 +60,8 @@ def chart_data(figures: dict) -> dict:
             [(count, [n for _label, n in projects["by_sector"]])], indexAxis="y",
         ),
         "conventions": _bar(
-            [convention.reference for convention in conventions],
+            # Isolated: a chart of an Arabic page lays its labels out right to left.
+            [isolate(convention.reference) for convention in conventions],
             [
                 (_("Committed (DH)"), [c.committed for c in conventions]),
                 (_("Disbursed (DH)"), [c.disbursed for c in conventions]),
@@ -67,7 +69,7 @@ def chart_data(figures: dict) -> dict:
             ],
         ),
         "trend": _bar(
-            [date_format(month, "YEAR_MONTH_FORMAT") for month in trend["months"]],
+            [format_date(month, "month") for month in trend["months"]],
             [(_("Submissions"), trend["submitted"]), (_("Approvals"), trend["approved"])],
             kind="line",
         ),

@@ -2,6 +2,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from reintegration.common.collation import LocalisedOrder
+
 
 class BilingualNameMixin:
     """Shows the Arabic name when the page is in Arabic, the French one otherwise."""
@@ -22,7 +24,7 @@ class Region(BilingualNameMixin, models.Model):
     name_ar = models.CharField(_("name (Arabic)"), max_length=100)
 
     class Meta:
-        ordering = ["code"]
+        ordering = [LocalisedOrder("name_fr", "name_ar")]
         verbose_name = _("region")
         verbose_name_plural = _("regions")
 
@@ -41,6 +43,7 @@ class Prefecture(BilingualNameMixin, models.Model):
     )
 
     class Meta:
-        ordering = ["name_fr"]
+        # French collation (Béni Mellal before Berkane), Arabic order in Arabic.
+        ordering = [LocalisedOrder("name_fr", "name_ar")]
         verbose_name = _("prefecture or province")
         verbose_name_plural = _("prefectures and provinces")
