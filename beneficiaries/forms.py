@@ -174,11 +174,9 @@ class BeneficiaryForm(forms.ModelForm):
                 ),
                 code="duplicate_cin",
             )
-        raise forms.ValidationError(
-            f"{_('This national ID number is already registered in another prefecture.')} "
-            f"{ASK_AN_ADMINISTRATOR}",
-            code="duplicate_cin",
-        )
+        # Two messages joined, not an f-string: makemessages does not read inside f-strings.
+        refusal = _("This national ID number is already registered in another prefecture.")
+        raise forms.ValidationError(f"{refusal} {ASK_AN_ADMINISTRATOR}", code="duplicate_cin")
 
     def clean_phone(self):
         return normalise_phone(self.cleaned_data.get("phone", ""))

@@ -119,14 +119,17 @@ def _deliver(users: list[User], template: str, context: dict, *, about: str) -> 
 
 def _message(user: User, template: str, context: dict) -> EmailMessage:
     language = _language_of(user)
-    project = context["project"]
-    title = project.title_ar if language == "ar" and project.title_ar else project.title
     # Plain text: the values are isolated with LRI/RLI…PDI (a reference or a French title
     # in an Arabic sentence would be reordered), the application's name too, so that an
     # Arabic subject starts, and reads, right to left.
-    context = {
-        **context, "app": isolate(APP_TAG), "reference": isolate(project.reference), "title": isolate(title),
-    }
+    context = {**context, "app": isolate(APP_TAG)}
+    project = context.get("project")
+    if project is not None:
+        title = project.title_ar if language == "ar" and project.title_ar else project.title
+        context.update(reference=isolate(project.reference), title=isolate(title))
+    for name in ("supplier", "requested_by"):  # a bank-details request's names
+        if name in context:
+            context[name] = isolate(context[name])
     with translation.override(language):
         subject = render_to_string(f"{template}_subject.txt", context)
         body = render_to_string(f"{template}_body.txt", context)

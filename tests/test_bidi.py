@@ -292,7 +292,7 @@ def test_the_shipped_establishments_get_their_arabic_names_from_the_migration(te
 
     from django.apps import apps
 
-    migration = importlib.import_module("beneficiaries.migrations.0006_establishment_arabic_name")
+    migration = importlib.import_module("beneficiaries.migrations.0008_establishment_arabic_name")
     tiflet = EstablishmentFactory(name="Prison locale Tiflet 2", name_ar="")
     named = EstablishmentFactory(name="Prison centrale Kénitra", name_ar="السجن المركزي بالقنيطرة")
     other = EstablishmentFactory(name="Prison locale Oukacha", name_ar="")
