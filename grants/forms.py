@@ -297,8 +297,9 @@ class ApproveForm(forms.Form):
             "The ceiling of everything the project may spend from the convention: its equipment "
             "orders and its cash grant together. At most the amount requested."
         )
-        if project.requested_amount and not self.is_bound:
-            self.initial.setdefault("amount", project.requested_amount)
+        requested = project.requested_amount
+        if requested and not self.is_bound:
+            self.initial.setdefault("amount", requested)
 
     def clean_committee_decision_on(self):
         decided_on = self.cleaned_data["committee_decision_on"]

@@ -769,6 +769,7 @@ class ProjectReviewView(ScopedProjectMixin, View):
 
     def forms(self, data=None, decision=None):
         user, project = self.request.user, self.project
+        priced_lines(project)  # the lines once, for the amount requested and the file
         return {
             "approve_form": ApproveForm(
                 data if decision == Review.Decision.APPROVE else None,
