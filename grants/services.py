@@ -666,6 +666,11 @@ def approve_amendment(*, amendment: Amendment, officer, amount: Decimal, reason:
         raise ValidationError({"amount": _(
             "%(amount)s is more than the amendment asks: %(requested)s."
         ) % {"amount": format_money(amount), "requested": format_money(amendment.requested_amount)}})
+    if project.status not in AMENDABLE_STATUSES | REDUCIBLE_STATUSES:
+        # An admin's correction may have taken the project back before its approval.
+        raise ValidationError(_(
+            "This project is “%(status)s”: its approved amount cannot be amended."
+        ) % {"status": project.get_status_display()}, code="invalid_transition")
     convention = project.convention
     if project.status in REDUCIBLE_STATUSES and amount > project.approved_amount:
         raise ValidationError({"amount": _(

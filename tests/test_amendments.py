@@ -281,3 +281,18 @@ def test_the_menu_offers_the_amendments_to_officers_only(project, staff, officer
     url = reverse("grants:amendment_list")
     assert f'href="{url}"' in page(client_for(officer).get(reverse("home")))
     assert f'href="{url}"' not in page(client_for(staff).get(reverse("home")))
+
+
+def test_an_amendment_of_a_project_taken_back_before_its_approval_cannot_be_approved(
+    project, staff, officer
+):
+    """Found by the state machine: an admin's history revert took the project back to
+    "submitted" while an amendment waited."""
+    amendment = request(project, staff, "36000.00")
+    Project.objects.filter(pk=project.pk).update(status=Project.Status.SUBMITTED, convention=None,
+                                                 approved_amount=None)
+    with pytest.raises(ValidationError) as error:
+        decide(Amendment.objects.get(pk=amendment.pk), officer)
+    assert error.value.code == "invalid_transition"
+    services.refuse_amendment(amendment=Amendment.objects.get(pk=amendment.pk), officer=officer,
+                              reason="Le projet n'est plus approuvé.")
