@@ -35,7 +35,7 @@ from pypdf import PdfReader
 
 from beneficiaries.models import Beneficiary
 from ceremonies.models import Ceremony, CeremonyPhoto, Guest, Handover
-from grants.models import Project, ProjectEvent, Quote, Review
+from grants.models import Amendment, Project, ProjectEvent, Quote, Review
 from reintegration.accounts.roles import Role
 
 from .conftest import verify_session
@@ -199,6 +199,11 @@ def build_world(temara, staff, officer) -> list[models.Model]:
         id=next(ids), project=projects[Project.Status.REJECTED], reviewer=officer,
         decision=Review.Decision.REJECT, reason="Étude incomplète",
     )
+    amendment = Amendment.objects.create(
+        id=next(ids), project=projects[Project.Status.ACTIVE], previous_amount=Decimal("50000.00"),
+        requested_amount=Decimal("52000.00"), previous_cash_grant=Decimal("5000.00"),
+        reason="Prix révisé", requested_by=staff,
+    )
     planned = Ceremony.objects.create(
         id=next(ids), title="Remise prévue", held_on=datetime.date(2025, 6, 6), place="Témara",
         prefecture=temara, presided_by="M. le Gouverneur", presided_by_title="Gouverneur",
@@ -225,7 +230,7 @@ def build_world(temara, staff, officer) -> list[models.Model]:
     photo.image.save("remise.jpg", ContentFile(JPEG))
     return [
         beneficiary, document, *projects.values(), photo, convention, partner, sector, supplier,
-        order, item, handed_item, quote, disbursement, visit, event, review, planned, held,
+        order, item, handed_item, quote, disbursement, visit, event, review, amendment, planned, held,
         guest, handover,
     ]
 
