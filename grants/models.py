@@ -900,12 +900,6 @@ class PurchaseOrder(models.Model):
                 name="purchaseorder_invoice_non_negative",
             ),
         ]
-        indexes = [
-            # The keys of the invoiced orders alone: a convention's disbursed figure
-            # (`refresh_convention_figures`, lists) joins its invoiced lines to them
-            # without reading the orders' table.
-            models.Index(fields=["id"], condition=Q(status="invoiced"), name="purchase_order_invoiced"),
-        ]
 
     def __str__(self) -> str:
         return self.number

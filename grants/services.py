@@ -822,14 +822,16 @@ def refresh_convention_figures(*, conventions: Iterable) -> None:
     as `with_budget_figures()` computes them.
 
     Called, in their transaction and after their own writes, by every door that changes
-    what those figures sum: `approve_project`; `procurement.record_disbursement` and
-    `record_invoice`; in the admin, saving (history revert included) or deleting a
-    project (with its equipment lines inline), an equipment line, a payment or a purchase
-    order (`grants.admin.ConventionFiguresAdminMixin`); the bench seed after its bulk
-    inserts. The other moves do not change what they sum: a project's convention and
-    amount are set at approval only, and every later state still counts as committed;
-    staff change a line's quantity and price only while its project is a draft or
-    returned (before any order); an order only moves forward to invoiced, where it stays.
+    what those figures sum: `approve_project` and `approve_amendment`;
+    `procurement.record_disbursement` and `record_invoice`; in the admin, saving (history
+    revert included) or deleting a project (with its equipment lines inline), an
+    equipment line, a payment, a purchase order or a convention
+    (`grants.admin.LedgerAdminMixin`); the bench seed after its bulk inserts. The other
+    moves do not change what they sum: a project's convention is set at approval only,
+    its amount then only by an amendment, and every later state still counts as
+    committed; staff change a line's quantity and price only while its project is a draft
+    or returned (before any order); an order only moves forward to invoiced, where it
+    stays. (What orders engage is not stored: the doors sum it under their locks.)
 
     The conventions' rows are locked first, in key order (the lock `approve_project`
     takes), then the sums run in a new statement, which under READ COMMITTED reads every

@@ -64,6 +64,12 @@ class Migration(migrations.Migration):
             model_name="equipmentitem",
             constraint=models.CheckConstraint(condition=models.Q(("invoiced_amount__isnull", True), models.Q(("invoiced_amount__gte", 0), ("purchase_order__isnull", False)), _connector="OR"), name="equipment_invoiced_share_on_an_order"),
         ),
+        # A convention's disbursed figure reads the lines' shares: it no longer joins the
+        # invoiced orders, whose index goes.
+        migrations.RemoveIndex(
+            model_name="purchaseorder",
+            name="purchase_order_invoiced",
+        ),
         # The sums of the ledger read the share with the prices, from the index alone.
         migrations.RemoveIndex(
             model_name="equipmentitem",
