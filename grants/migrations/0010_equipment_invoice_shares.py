@@ -4,14 +4,20 @@ convention's "disbursed" counting the invoice instead of the ordered prices.
 
 The invoices already recorded are shared among their lines in proportion to the lines'
 prices, to the centime, as `grants.services.allocate` does; an amount already recorded is
-not changed. An invoice that differed from its lines' total now shows in the figures: if
-that takes a project or a convention above what it may spend, `manage.py check_ledger`
-says so. Going back drops the shares.
+not changed. The conventions' stored figures (`ConventionFigures`, a copy of sums kept for
+the pages) count the shares from then on. An invoice that differed from its lines' total
+now shows in the figures: if that takes a project or a convention above what it may
+spend, `manage.py check_ledger` says so. Going back drops the shares (and counts the
+lines' prices again).
 """
 
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import migrations, models
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
 def allocate(amount, weights):
@@ -42,6 +48,35 @@ def share_invoices(apps, schema_editor):
         EquipmentItem.objects.bulk_update(lines, ["invoiced_amount"])
 
 
+def sum_of(queryset, expression):
+    summed = (
+        queryset.order_by().annotate(_group=Value(1)).values("_group")
+        .annotate(total=Sum(expression, output_field=MONEY)).values("total")
+    )
+    return Coalesce(Subquery(summed, output_field=MONEY), Value(0), output_field=MONEY)
+
+
+def stored_disbursed(apps, invoiced):
+    """Set each convention's stored disbursed figure: its cash paid and `invoiced` (the
+    lines' expression summed over its invoiced lines)."""
+    figures = apps.get_model("grants", "ConventionFigures")
+    disbursement = apps.get_model("grants", "Disbursement")
+    line = apps.get_model("grants", "EquipmentItem")
+    convention = OuterRef("convention")
+    figures.objects.update(disbursed=(
+        sum_of(disbursement.objects.filter(project__convention=convention), "amount")
+        + sum_of(line.objects.filter(project__convention=convention, purchase_order__status="invoiced"), invoiced)
+    ))
+
+
+def count_shares(apps, schema_editor):
+    stored_disbursed(apps, Coalesce(F("invoiced_amount"), Value(0), output_field=MONEY))
+
+
+def count_prices(apps, schema_editor):
+    stored_disbursed(apps, F("quantity") * F("unit_price"))
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -60,6 +95,7 @@ class Migration(migrations.Migration):
             field=models.DecimalField(blank=True, decimal_places=2, editable=False, help_text="The part of its order's invoice that falls on this line.", max_digits=12, null=True, verbose_name="share of the invoice (DH)"),
         ),
         migrations.RunPython(share_invoices, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(count_shares, count_prices, elidable=True),
         migrations.AddConstraint(
             model_name="equipmentitem",
             constraint=models.CheckConstraint(condition=models.Q(("invoiced_amount__isnull", True), models.Q(("invoiced_amount__gte", 0), ("purchase_order__isnull", False)), _connector="OR"), name="equipment_invoiced_share_on_an_order"),
