@@ -725,6 +725,29 @@ def refuse_amendment(*, amendment: Amendment, officer, reason: str) -> Amendment
     return amendment
 
 
+@transaction.atomic
+def change_planned_equipment(*, project: Project, user, formset) -> Project:
+    """Staff add equipment lines to an approved project, or correct those not yet on an
+    order (an extra machine, a supplier's new price), through `formset` (validated, of
+    `grants.forms.EquipmentFormSet`). Nothing is engaged until ordered, and the orders stay
+    within the approved amount: what the lines add beyond it waits for an amendment."""
+    if not may_act(user, "submit", project):
+        raise PermissionDenied(_("You may not change the equipment of this project."))
+    lock_ledger(projects=[project])  # orders take lines after this lock: none meanwhile
+    project.refresh_from_db()
+    if project.status != Status.APPROVED:
+        raise ValidationError(_(
+            "This project is “%(status)s”: its equipment lines can no longer change."
+        ) % {"status": project.get_status_display()}, code="invalid_transition")
+    touched = [form.instance.pk for form in formset.forms if form.instance.pk and form.has_changed()]
+    ordered = EquipmentItem.objects.filter(pk__in=touched, purchase_order__isnull=False)
+    if ordered.exists():
+        raise ValidationError(_("The line “%(line)s” is on a purchase order: it cannot be changed.") % {
+            "line": ordered.first().designation})
+    formset.save()
+    return project
+
+
 # --- invoices ---------------------------------------------------------------------------
 
 def allocate(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:

@@ -21,6 +21,10 @@ urlpatterns = [
     path("projects/<uuid:public_id>/close/", views.ProjectCloseView.as_view(), name="project_close"),
     path("projects/<uuid:public_id>/abandon/", views.ProjectAbandonView.as_view(), name="project_abandon"),
     path(
+        "projects/<uuid:public_id>/equipment/", views.ProjectEquipmentView.as_view(),
+        name="project_equipment",
+    ),
+    path(
         "projects/<uuid:public_id>/amendments/new/", views.AmendmentRequestView.as_view(),
         name="amendment_create",
     ),

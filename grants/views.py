@@ -24,6 +24,7 @@ from django_filters.views import FilterView
 from beneficiaries.models import Beneficiary
 from reintegration.audit.models import AccessLog, log_access
 from reintegration.common.exports import ExportMixin
+from reintegration.common.money import format_money
 from reintegration.common.pagination import ListPaginator
 from reintegration.common.uploads import sniff_content_type
 from reintegration.common.views import RememberFiltersMixin
@@ -179,6 +180,8 @@ def project_file_context(project: Project, user) -> dict:
         ),
         "pending_amendment": pending[0] if pending else None,
         "may_request_amendment": not pending and services.may_request_amendment(user, project),
+        "may_change_equipment": project.status == Project.Status.APPROVED
+        and services.may_act(user, "submit", project),
         "funded_before": funded_before,
         "actions": services.available_actions(user, project),
         "may_edit": services.may_edit(user, project),
@@ -1039,3 +1042,55 @@ class AmendmentWithdrawView(PermissionRequiredMixin, View):
         else:
             messages.success(request, _("Amendment request withdrawn."))
         return HttpResponseRedirect(self.amendment.project.get_absolute_url())
+
+
+class ProjectEquipmentView(ScopedProjectMixin, View):
+    """The equipment lines of an approved project: staff add a machine or correct a line
+    not yet ordered; what goes beyond the approved amount is ordered after an amendment."""
+
+    permission_required = "grants.change_project"
+    template_name = "grants/project_equipment.html"
+
+    @property
+    def page_title(self):
+        return _("Equipment lines")
+
+    def render(self, formset, status=200):
+        money = services.project_money(self.project)
+        context = {
+            "project": self.project, "formset": formset, "money": money,
+            "allowed": self.project.status == Project.Status.APPROVED
+            and services.may_act(self.request.user, "submit", self.project),
+            "crumbs": self.get_crumbs(), "page_title": self.page_title,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def formset(self, data=None):
+        return EquipmentFormSet(data, instance=self.project, prefix="lines")
+
+    def get(self, request, *args, **kwargs):
+        return self.render(self.formset())
+
+    def post(self, request, *args, **kwargs):
+        formset = self.formset(request.POST)
+        if not formset.is_valid():
+            messages.error(request, _("The lines were not saved: correct the fields shown below."))
+            return self.render(formset)
+        try:
+            services.change_planned_equipment(project=self.project, user=request.user, formset=formset)
+        except ValidationError as error:
+            if getattr(error, "code", None) == "invalid_transition":
+                messages.error(request, " ".join(error.messages))
+                return HttpResponseRedirect(self.project.get_absolute_url())
+            for message in error.messages:
+                messages.error(request, message)
+            return self.render(formset)
+        money = services.project_money(self.project)
+        messages.success(request, _("Equipment lines of %(reference)s saved.") % {
+            "reference": self.project.reference})
+        if money.requested > money.approved:
+            messages.warning(request, _(
+                "The project now requests %(requested)s, more than its approved %(approved)s: "
+                "request an amendment before ordering what goes beyond."
+            ) % {"requested": format_money(money.requested), "approved": format_money(money.approved)})
+        return HttpResponseRedirect(self.project.get_absolute_url())

@@ -296,3 +296,61 @@ def test_an_amendment_of_a_project_taken_back_before_its_approval_cannot_be_appr
     assert error.value.code == "invalid_transition"
     services.refuse_amendment(amendment=Amendment.objects.get(pk=amendment.pk), officer=officer,
                               reason="Le projet n'est plus approuvé.")
+
+
+# --- an extra machine ---------------------------------------------------------------------------
+
+def equipment_data(project, extra=None):
+    """The equipment formset of `project` as posted back, with `extra` (designation,
+    quantity, unit price) added as a new line."""
+    lines = list(project.equipment_items.order_by("pk"))
+    data = {"lines-TOTAL_FORMS": str(len(lines) + bool(extra)), "lines-INITIAL_FORMS": str(len(lines)),
+            "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "50"}
+    for index, line in enumerate(lines):
+        data.update({
+            f"lines-{index}-id": str(line.pk), f"lines-{index}-designation": line.designation,
+            f"lines-{index}-quantity": str(line.quantity), f"lines-{index}-unit_price": str(line.unit_price),
+        })
+    if extra:
+        index = len(lines)
+        data.update({f"lines-{index}-designation": extra[0], f"lines-{index}-quantity": str(extra[1]),
+                     f"lines-{index}-unit_price": extra[2]})
+    return data
+
+
+def test_an_extra_machine_is_added_then_ordered_after_an_amendment(
+    project, staff, officer, client_for, convention
+):
+    client = client_for(staff)
+    url = reverse("grants:project_equipment", args=[project.public_id])
+    assert url in page(client.get(project.get_absolute_url()))
+    response = client.post(url, equipment_data(project, ("Vitrine réfrigérée", 1, "3000.00")), follow=True)
+    assert "38\u00a0000,00\u00a0DH" in page(response)  # requested now, beyond the 35,000 approved
+    machine = project.equipment_items.get(designation="Vitrine réfrigérée")
+    oven = project.equipment_items.exclude(pk=machine.pk).get()
+    order(staff, convention, [oven])
+    pay(staff, project, "5000.00")
+    with pytest.raises(ValidationError):
+        order(staff, convention, [machine])  # 38,000 DH: beyond the 35,000 approved
+    decide(request(project, staff, "38000.00", reason="Une vitrine réfrigérée de plus."), officer)
+    order(staff, convention, [machine])
+    assert services.project_money(project).spent == Decimal("38000.00")
+
+
+def test_a_line_on_an_order_is_kept_and_the_page_closes_after_approval(
+    project, staff, officer, client_for, convention, auditor
+):
+    oven = project.equipment_items.get()
+    order(staff, convention, [oven])
+    client = client_for(staff)
+    url = reverse("grants:project_equipment", args=[project.public_id])
+    data = equipment_data(project)
+    data["lines-0-unit_price"] = "25000.00"
+    response = client.post(url, data)
+    assert response.status_code == 200 and "bon de commande" in page(response)
+    assert project.equipment_items.get().unit_price == Decimal("30000.00")
+    services.abandon_project(project=project, user=staff, reason="Arrêt.")
+    response = client.post(url, equipment_data(project, ("Étagère", 1, "500.00")), follow=True)
+    assert project.equipment_items.count() == 1
+    assert "Abandonné" in page(response)
+    assert client_for(auditor).post(url, equipment_data(project)).status_code == 403
