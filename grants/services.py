@@ -336,6 +336,17 @@ def check_funding_rules(*, project: Project, convention: Convention, amount: Dec
             }})
 
 
+def check_envelope(*, convention: Convention, envelope: Decimal) -> None:
+    """An envelope is never set below what its convention has committed: checked under the
+    convention's lock (the one approvals take), in the caller's transaction."""
+    lock_ledger(conventions=[convention])
+    committed = committed_amount(convention)
+    if envelope is not None and envelope < committed:
+        raise ValidationError({"envelope": _(
+            "%(committed)s is already committed: the envelope cannot be smaller."
+        ) % {"committed": format_money(committed)}}, code="below_committed")
+
+
 def fundable_amount(*, project: Project, convention: Convention) -> Decimal:
     """The most `convention` may commit to `project` now (the review page shows it): its
     requested amount, within the remaining envelope (`convention` annotated with

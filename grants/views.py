@@ -277,6 +277,18 @@ class ConventionUpdateView(ConventionCreateView, UpdateView):
     def get_queryset(self):
         return Convention.objects.visible_to(self.request.user)
 
+    def form_valid(self, form):
+        # The form checked the envelope against the commitments; an approval may have
+        # come since: checked again under the convention's lock, with the save.
+        with transaction.atomic():
+            try:
+                services.check_envelope(convention=self.object, envelope=form.cleaned_data["envelope"])
+            except ValidationError as error:
+                put_errors_on_form(form, error)
+                transaction.set_rollback(True)
+                return self.form_invalid(form)
+            return super().form_valid(form)
+
     def get_crumbs(self):
         return [*convention_crumbs(self.object), (_("Edit"), None)]
 
