@@ -275,3 +275,21 @@ def test_an_amount_is_shared_to_the_centime_in_proportion(amount, weights):
     for share, weight in zip(shares, weights, strict=True):
         exact = amount * (weight if sum(weights) else 1) / whole
         assert abs(share - exact) < Decimal("0.01")
+
+
+def test_an_envelope_is_never_set_below_what_is_committed(convention):
+    with pytest.raises(ValidationError) as error:
+        services.check_envelope(convention=convention, envelope=Decimal("420599.99"))
+    assert "420\u00a0600,00\u00a0DH" in messages_of(error)
+    services.check_envelope(convention=convention, envelope=Decimal("420600.00"))
+
+
+def test_the_page_s_figures_are_the_ledger_s(staff, officer, two_lines):
+    """`ProjectMoney.of_rows` (the project page, from the rows it loaded) and
+    `project_money` (the doors, summed by the database) agree."""
+    project, draft = two_lines
+    invoice(staff, draft, "39000.00")
+    project = Project.objects.get(pk=project.pk)
+    assert services.ProjectMoney.of_rows(
+        project, project.equipment_items.all(), project.disbursements.all()
+    ) == money(project)
