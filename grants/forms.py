@@ -290,7 +290,6 @@ class ApproveForm(forms.Form):
         self.fields["convention"].queryset = (
             Convention.objects.visible_to(officer)
             .filter(prefecture=project.prefecture_id, status=Convention.Status.ACTIVE)
-            .with_budget_figures()
         )
         self.fields["convention"].label_from_instance = lambda c: c.reference
         self.fields["amount"].help_text = _(

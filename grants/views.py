@@ -803,9 +803,14 @@ class ProjectReviewView(ScopedProjectMixin, View):
             "page_title": self.page_title,
         }
         context["may_review"] = "approve" in context["actions"]
-        conventions = list(forms["approve_form"].fields["convention"].queryset)
+        # The conventions once: their figures for the table (one grouped sum), and the
+        # select's options from the same rows.
+        field = forms["approve_form"].fields["convention"]
+        conventions = list(field.queryset)
+        attach_budget_figures(conventions, disbursed=False)
         for convention in conventions:
             convention.fundable = services.fundable_amount(project=self.project, convention=convention)
+        field.choices = [("", field.empty_label), *((c.pk, c.reference) for c in conventions)]
         context["conventions"] = conventions
         return render(self.request, self.template_name, context, status=status)
 
