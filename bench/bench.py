@@ -164,6 +164,11 @@ class Fixtures:
     handover_pk: int
     handover_token: str
     project_public_id: str
+    # The pages that engage money (the ledger, issue 16): an officer's review of a submitted
+    # project, a cash grant to pay, a convention's lines to order.
+    submitted_public_id: str | None = None
+    payable_public_id: str | None = None
+    ordering_convention_pk: int | None = None
     counts: dict = field(default_factory=dict)
 
 
@@ -183,6 +188,14 @@ def pick_fixtures() -> Fixtures:
     bundle = (Ceremony.objects.annotate(n=Count("handovers")).filter(n__gte=50).order_by("pk").first())
     ceremony = (Ceremony.objects.annotate(n=Count("handovers")).filter(n__gte=2, n__lt=50)
                 .order_by("pk").first()) or handover.ceremony
+    in_prefecture = Project.objects.filter(prefecture=prefecture).order_by("pk")
+    submitted = in_prefecture.filter(status=Project.Status.SUBMITTED).first()
+    payable = in_prefecture.filter(status=Project.Status.APPROVED, disbursements__isnull=True).first()
+    waiting = (
+        EquipmentItem.objects.filter(project__prefecture=prefecture, project__status=Project.Status.APPROVED,
+                                     purchase_order__isnull=True, status=EquipmentItem.Status.PLANNED)
+        .values("project__convention").annotate(n=Count("pk")).order_by("-n").first()
+    )
     return Fixtures(
         prefecture_pk=prefecture.pk, staff=f"staff_{prefecture.code}", officer=f"officer_{prefecture.code}",
         beneficiary_public_id=str(beneficiary.public_id), cin=beneficiary.cin,
@@ -190,6 +203,9 @@ def pick_fixtures() -> Fixtures:
         bundle_ceremony_pk=bundle.pk if bundle else None, bundle_size=bundle.n if bundle else 0,
         handover_pk=handover.pk, handover_token=handover.verification_token,
         project_public_id=str(handover.project.public_id),
+        submitted_public_id=str(submitted.public_id) if submitted else None,
+        payable_public_id=str(payable.public_id) if payable else None,
+        ordering_convention_pk=waiting["project__convention"] if waiting else None,
         counts={
             "beneficiaries": Beneficiary.objects.count(), "projects": Project.objects.count(),
             "equipment lines": EquipmentItem.objects.count(), "ceremonies": Ceremony.objects.count(),
@@ -703,6 +719,15 @@ def run(args) -> list[Result]:
     page("Ceremony detail", ["ceremonies:detail", "ceremonies:ceremony_detail"], auditor,
          {"pk": fx.ceremony_pk, "ceremony_pk": fx.ceremony_pk})
     page("Follow-up visits list", ["grants:visit_list"], auditor)
+    # The pages that commit, engage and spend money, with the ledger's figures they show.
+    page("Review page, approval (officer)", ["grants:project_review"], officer,
+         {"public_id": fx.submitted_public_id})
+    page("Cash grant payment page (staff)", ["grants:disbursement_create"], staff,
+         {"public_id": fx.payable_public_id})
+    page("New purchase order, a convention's lines (staff)", ["grants:purchase_order_create_lines"], staff,
+         {"convention_pk": fx.ordering_convention_pk})
+    page("Convention ledger, recomputed (largest)", ["dashboard:convention_ledger"], auditor,
+         {"pk": fx.convention_pk}, target_ms=DASHBOARD_TARGET_MS)
     if wanted("Dashboard figures, full refresh; Dashboard, national, one prefecture (its staff), "
               "computed on request"):
         results += bench_dashboard(find_url(["dashboard"], {}), auditor, staff, n)

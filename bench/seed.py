@@ -10,7 +10,9 @@ Rows go in with `bulk_create` in batches, so django-simple-history writes no his
 (intended: the benchmark measures pages, not history) and no `save()` runs. The data
 still holds every rule the database and the services hold: approved projects have a
 convention and an amount, each convention's envelope covers what its projects commit,
-numbers follow the app's sequences (which are moved past the numbers used).
+each project spends (orders at their price or invoice, cash grant paid) at most what it
+was approved for (`manage.py check_ledger` finds no breach), numbers follow the app's
+sequences (which are moved past the numbers used).
 """
 
 from __future__ import annotations
@@ -408,7 +410,7 @@ class Seeder:
                 title=f"{sector.name_fr} — {self.rng.choice(names.STREETS)}",
                 sector=sector, description="Projet d'activité génératrice de revenus.",
                 prefecture_id=project.prefecture_id, convention=convention,
-                requested_amount=requested,
+                # Approved for what it requests (`Project.requested_amount`, computed).
                 approved_amount=requested if committed else None,
                 cash_grant_amount=project.cash_grant,
                 own_contribution=(requested * Decimal("0.45")).quantize(Decimal("0.01")),
@@ -496,6 +498,8 @@ class Seeder:
                     project_id=project.pk, designation=designation, quantity=quantity, unit_price=price,
                     reference_price=price, supplier_id=order.supplier_id if order else None,
                     purchase_order=order,
+                    # Invoiced at the order's total: each line's share is its own price.
+                    invoiced_amount=quantity * price if phase == E.HANDED_OVER else None,
                     quantity_delivered=quantity if phase in (E.DELIVERED, E.HANDED_OVER) else 0,
                     status=phase,
                     serial_number=f"SN{rng.randrange(10**9)}" if phase == E.HANDED_OVER else "",

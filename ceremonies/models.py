@@ -4,14 +4,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from grants.models import Convention, Disbursement, EquipmentItem, Project
+from grants.models import Convention, Disbursement, EquipmentItem, Project, line_cost
 from reintegration.accounts.scope import scope_filter
 from reintegration.common.dates import format_date
 from reintegration.common.uploads import IMAGE_TYPES, UploadCheck
@@ -32,7 +32,7 @@ class CeremonyQuerySet(models.QuerySet):
 
         Both read the ceremony's rows of the projects' link table, never the projects'
         table (each row's project exists: a foreign key), and the lines from the index
-        `equipment_project_figures`."""
+        `equipment_project_ledger`, each at what it cost its convention (`line_cost()`)."""
         money = models.DecimalField(max_digits=14, decimal_places=2)
         link = Ceremony.projects.through
         links = link.objects.filter(ceremony=OuterRef("pk")).order_by().values("ceremony")
@@ -41,7 +41,7 @@ class CeremonyQuerySet(models.QuerySet):
                 project__in=link.objects.filter(ceremony=OuterRef(OuterRef("pk"))).values("project")
             )
             .order_by().annotate(_group=Value(1)).values("_group")
-            .annotate(total=Sum(F("quantity") * F("unit_price"), output_field=money))
+            .annotate(total=Sum(line_cost(), output_field=money))
             .values("total")
         )
         return self.annotate(

@@ -9,6 +9,7 @@ calls `equip_project`, it never sets a project's status itself.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -187,18 +188,24 @@ def remove_project(*, ceremony: Ceremony, project: Project, user) -> Ceremony:
 
 def equipment_snapshot(project: Project) -> list[dict]:
     """The project's equipment lines as the certificate lists them, amounts as strings
-    (JSON has no decimals)."""
-    return [
-        {
+    (JSON has no decimals): each at what it cost the convention (its share of the
+    supplier's invoice once invoiced, the ordered price before: `EquipmentItem.cost`), so
+    that the certificate's value is the ledger's."""
+    lines = []
+    for line in project.equipment_items.order_by("pk"):
+        cost = line.cost
+        unit_price = line.unit_price
+        if cost != line.total:
+            unit_price = (cost / line.quantity).quantize(Decimal("0.01"))
+        lines.append({
             "designation": line.designation,
             "designation_ar": line.designation_ar,
             "quantity": line.quantity,
-            "unit_price": str(line.unit_price),
-            "total": str(line.total),
+            "unit_price": str(unit_price),
+            "total": str(cost),
             "serial_number": line.serial_number,
-        }
-        for line in project.equipment_items.order_by("pk")
-    ]
+        })
+    return lines
 
 
 @transaction.atomic
@@ -266,7 +273,11 @@ def hold_ceremony(*, ceremony: Ceremony, user) -> list[Handover]:
 @transaction.atomic
 def revoke_handover(*, handover: Handover, user, reason: str) -> Handover:
     """Cancel a certificate (a wrong item, equipment never received). The verification
-    page then says so; its number stays taken."""
+    page then says so; its number stays taken.
+
+    It moves no money: what the project's orders and payments engaged stays in its
+    ledger (grants.models) and on its convention, whose commitment still covers it; an
+    amendment lowers the approved amount if some of it will never be spent."""
     if not may_revoke(user):
         raise PermissionDenied(_("Only an administrator may revoke a certificate."))
     reason = (reason or "").strip()

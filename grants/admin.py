@@ -2,12 +2,20 @@
 
 The workflow's fields (status, convention and approved amount, committee decision) are
 read-only here: they change only through `grants.services`, so the budget rule and the
-history of moves cannot be bypassed.
+history of moves cannot be bypassed. What admins may still correct (a price, a quantity,
+a payment, an invoice amount, a cash grant, a history revert) goes through the ledger's
+rules (`LedgerAdminMixin`).
 """
 
-from django.contrib import admin
+from dataclasses import dataclass, field
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from reintegration.audit.admin import PersonalDataAdminMixin
@@ -15,9 +23,11 @@ from reintegration.common.admin import HistoryAdmin
 from reintegration.common.money import format_money
 from reintegration.sequences.models import next_number
 
+from . import ledger
 from .forms import BaseConventionPartnerFormSet
 from .funding import ensure_lead_partner_share
 from .models import (
+    Amendment,
     Convention,
     ConventionPartner,
     Disbursement,
@@ -36,39 +46,167 @@ from .models import (
     SupplierBankChange,
 )
 from .procurement_forms import BANK_FIELDS, SupplierForm
-from .services import refresh_convention_figures, refresh_outcome, refresh_outcomes
+from .services import (
+    allocate_invoice,
+    lock_ledger,
+    refresh_convention_figures,
+    refresh_outcome,
+    refresh_outcomes,
+)
 
 
-class ConventionFiguresAdminMixin:
-    """The admin of rows that count in a convention's stored figures (`ConventionFigures`):
-    after a save (a history revert too, which restores every field, the read-only ones
-    included) or a deletion, the figures of the conventions the rows counted in before and
-    count in after are recomputed, in the admin's transaction.
+class LedgerBreachError(Exception):
+    """A correction that would create or grow a breach of the ledger: its messages."""
 
-    `convention_path`: the lookup from the row to its convention.
+    def __init__(self, messages: list[str]):
+        super().__init__(" ".join(messages))
+        self.messages = messages
+
+
+@dataclass
+class LedgerCorrection:
+    """The ledger's rows one admin request touches, and their breaches before it wrote."""
+
+    projects: set = field(default_factory=set)
+    conventions: set = field(default_factory=set)
+    orders: set = field(default_factory=set)
+    before: dict = field(default_factory=dict)  # breach key -> Breach
+
+
+class LedgerAdminMixin:
+    """The admin of rows that count in the ledger (grants.models): projects with their
+    equipment lines, lines, purchase orders, payments, conventions. A correction — a
+    change, a history revert (which restores every field, the read-only ones included),
+    a deletion, one row or a selection —
+
+    1. locks the rows it touches in the ledger's order before writing (`lock_ledger`) and
+       notes their breaches as they stand;
+    2. after its writes, shares again the invoices of the orders concerned
+       (`allocate_invoice`) and refreshes their conventions' stored figures;
+    3. reconciles those rows (`grants.ledger.check`): a correction that creates a breach,
+       or grows one, is undone whole and refused — the form comes back as typed with the
+       figures on top; one that leaves an old breach as it was, or reduces it, passes.
+
+    `ledger_rows(queryset)` names the projects, conventions and orders the rows of
+    `queryset` count in, `ledger_rows_of(obj)` those an unsaved instance will.
     """
 
-    convention_path = ""
+    def ledger_rows(self, queryset) -> tuple[set, set, set]:
+        raise NotImplementedError
 
-    def conventions_of(self, queryset) -> set:
-        return set(queryset.order_by().values_list(self.convention_path, flat=True))
+    def ledger_rows_of(self, obj) -> tuple[set, set, set]:
+        raise NotImplementedError
+
+    # -- the steps ------------------------------------------------------------------------
+
+    def ledger_touch(self, request, *rows: tuple[set, set, set]) -> None:
+        state = request.__dict__.setdefault("_ledger_correction", LedgerCorrection())
+        projects, conventions, orders = (set().union(*parts) - {None} for parts in zip(*rows, strict=True))
+        # The orders' projects and conventions count too, and the projects' orders.
+        projects |= set(
+            EquipmentItem.objects.filter(purchase_order__in=orders).values_list("project", flat=True)
+        )
+        conventions |= set(PurchaseOrder.objects.filter(pk__in=orders).values_list("convention", flat=True))
+        orders |= set(
+            EquipmentItem.objects.filter(project__in=projects, purchase_order__isnull=False)
+            .values_list("purchase_order", flat=True)
+        )
+        conventions = lock_ledger(projects=projects, conventions=conventions)
+        new = (projects - state.projects, conventions - state.conventions, orders - state.orders)
+        if any(new):
+            report = ledger.check(projects=new[0], conventions=new[1], orders=new[2])
+            for breach in report.breaches:
+                state.before.setdefault(breach.key, breach)
+        state.projects |= projects
+        state.conventions |= conventions
+        state.orders |= orders
+
+    def ledger_reconcile(self, request) -> None:
+        state = request.__dict__.pop("_ledger_correction", None)
+        if state is None:
+            return
+        for order in PurchaseOrder.objects.filter(pk__in=state.orders).order_by("pk"):
+            allocate_invoice(order)
+        refresh_convention_figures(conventions=state.conventions)
+        after = ledger.check(projects=state.projects, conventions=state.conventions, orders=state.orders)
+        worse = ledger.new_or_grown(ledger.Report(breaches=list(state.before.values())), after)
+        if worse:
+            raise LedgerBreachError([breach.message for breach in worse])
+
+    # -- the hooks ------------------------------------------------------------------------
 
     def save_model(self, request, obj, form, change):
         model = type(obj)
-        before = self.conventions_of(model.objects.filter(pk=obj.pk)) if change else set()
+        before = self.ledger_rows(model.objects.filter(pk=obj.pk)) if change else (set(), set(), set())
+        self.ledger_touch(request, before, self.ledger_rows_of(obj))
         super().save_model(request, obj, form, change)
-        refresh_convention_figures(conventions=before | self.conventions_of(model.objects.filter(pk=obj.pk)))
+        if request.__dict__.get("_ledger_history"):
+            self.ledger_reconcile(request)  # a revert saves no related rows
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        self.ledger_reconcile(request)
 
     def delete_model(self, request, obj):
-        before = self.conventions_of(type(obj).objects.filter(pk=obj.pk))
+        self.ledger_touch(request, self.ledger_rows(type(obj).objects.filter(pk=obj.pk)))
         super().delete_model(request, obj)
-        refresh_convention_figures(conventions=before)
+        self.ledger_reconcile(request)
 
-    @transaction.atomic
     def delete_queryset(self, request, queryset):
-        before = self.conventions_of(queryset)
+        self.ledger_touch(request, self.ledger_rows(queryset))
         super().delete_queryset(request, queryset)
-        refresh_convention_figures(conventions=before)
+        self.ledger_reconcile(request)
+
+    # -- the views: all or nothing, a refusal shown where it was asked ----------------------
+
+    def _guarded(self, request, view, *args, **kwargs):
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        try:
+            with transaction.atomic():
+                return view(request, *args, **kwargs)
+        except LedgerBreachError as breach:
+            request.__dict__.pop("_ledger_correction", None)
+            if view.__name__ in {"delete_view", "changelist_view"}:
+                # A deletion: back to the page it was asked from, nothing deleted.
+                messages.error(
+                    request, gettext("This deletion was not made: it would break the ledger's rules.")
+                )
+                for message in breach.messages:
+                    messages.error(request, message)
+                return HttpResponseRedirect(request.get_full_path())
+            # A form: shown again as posted, the figures on top, nothing saved.
+            request._ledger_refusal = [
+                gettext("This correction was not saved: it would break the ledger's rules."),
+                *breach.messages,
+            ]
+            return view(request, *args, **kwargs)
+
+    def changeform_view(self, request, *args, **kwargs):
+        return self._guarded(request, super().changeform_view, *args, **kwargs)
+
+    def history_form_view(self, request, *args, **kwargs):
+        request._ledger_history = True
+        return self._guarded(request, super().history_form_view, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        return self._guarded(request, super().delete_view, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        return self._guarded(request, super().changelist_view, *args, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = request.__dict__.get("_ledger_refusal")
+        if not refusal:
+            return form
+
+        class RefusedForm(form):
+            def clean(self):
+                super().clean()
+                raise ValidationError(refusal, code="ledger")
+
+        return RefusedForm
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -88,6 +226,14 @@ class PartnerAdmin(HistoryAdmin):
     list_filter = ["kind", "prefecture__region"]
     search_fields = ["name"]
     autocomplete_fields = ["prefecture"]
+
+
+def _keys(queryset, *paths) -> set:
+    """The values of `paths` over `queryset`'s rows, as one set (None left out)."""
+    found = set()
+    for path in paths:
+        found |= set(queryset.order_by().values_list(path, flat=True))
+    return found - {None}
 
 
 class ConventionInline(ReadOnlyInline):
@@ -149,7 +295,7 @@ class ConventionPartnerAdmin(HistoryAdmin):
 
 
 @admin.register(Convention)
-class ConventionAdmin(HistoryAdmin):
+class ConventionAdmin(LedgerAdminMixin, HistoryAdmin):
     list_display = ["reference", "title", "partner", "prefecture", "envelope_display", "status"]
     list_filter = ["status", "indh_phase", "indh_programme", "prefecture__region", "framework_agreement"]
     search_fields = ["reference", "title", "title_ar", "partner__name", "partner_shares__partner__name"]
@@ -166,6 +312,13 @@ class ConventionAdmin(HistoryAdmin):
         super().save_related(request, form, formsets, change)
         ensure_lead_partner_share(form.instance)
 
+    # Its envelope bounds what its projects commit.
+    def ledger_rows(self, queryset):
+        return set(), _keys(queryset, "pk"), set()
+
+    def ledger_rows_of(self, obj):
+        return set(), {obj.pk}, set()
+
 
 class KitItemInline(admin.TabularInline):
     model = KitItem
@@ -180,12 +333,25 @@ class SectorAdmin(HistoryAdmin):
     inlines = [KitItemInline]
 
 
+class OrderedLinesKeptFormSet(BaseInlineFormSet):
+    """A line on a purchase order is part of the supplier's document: it is not deleted."""
+
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            if form.instance.pk and form.instance.purchase_order_id:
+                raise ValidationError(gettext(
+                    "The line “%(line)s” is on a purchase order: it cannot be deleted."
+                ) % {"line": form.instance.designation})
+
+
 class EquipmentItemInline(admin.TabularInline):
     model = EquipmentItem
+    formset = OrderedLinesKeptFormSet
     extra = 0
     fields = ["designation", "designation_ar", "quantity", "unit_price", "reference_price", "supplier",
-              "purchase_order", "quantity_delivered", "status", "serial_number"]
-    readonly_fields = ["purchase_order", "quantity_delivered", "status"]
+              "purchase_order", "invoiced_amount", "quantity_delivered", "status", "serial_number"]
+    readonly_fields = ["purchase_order", "invoiced_amount", "quantity_delivered", "status"]
     autocomplete_fields = ["supplier"]
 
 
@@ -207,8 +373,16 @@ class DisbursementInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class AmendmentInline(ReadOnlyInline):
+    model = Amendment
+    fk_name = "project"
+    fields = ["requested_at", "requested_by", "previous_amount", "requested_amount", "cash_grant_amount",
+              "status", "decided_amount", "decided_by", "decided_at"]
+    readonly_fields = fields
+
+
 @admin.register(Project)
-class ProjectAdmin(PersonalDataAdminMixin, ConventionFiguresAdminMixin, HistoryAdmin):
+class ProjectAdmin(PersonalDataAdminMixin, LedgerAdminMixin, HistoryAdmin):
     list_display = ["reference", "title", "beneficiary", "sector", "prefecture", "convention", "status",
                     "submitted_at"]
     list_filter = ["status", "sector", "prefecture__region", "convention"]
@@ -221,9 +395,28 @@ class ProjectAdmin(PersonalDataAdminMixin, ConventionFiguresAdminMixin, HistoryA
         "reference", "status", "convention", "approved_amount", "committee_minutes_number",
         "committee_decision_on", "submitted_at", "launched_on", "created_by", "created_at", "updated_at",
     ]
-    inlines = [EquipmentItemInline, ReviewInline, ProjectEventInline, DisbursementInline]
-    convention_path = "convention"
+    inlines = [EquipmentItemInline, ReviewInline, ProjectEventInline, DisbursementInline, AmendmentInline]
     list_shows_personal_data = True  # the beneficiary's name
+
+    def ledger_rows(self, queryset):
+        return _keys(queryset, "pk"), _keys(queryset, "convention"), set()
+
+    def ledger_rows_of(self, obj):
+        return {obj.pk}, {obj.convention_id}, set()
+
+    def has_delete_permission(self, request, obj=None):
+        # Its lines on a purchase order are part of the supplier's documents.
+        if obj is not None and obj.equipment_items.filter(purchase_order__isnull=False).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        ordered = queryset.filter(equipment_items__purchase_order__isnull=False).distinct()
+        if ordered:
+            raise LedgerBreachError([gettext(
+                "Project %(project)s has equipment on a purchase order: it cannot be deleted."
+            ) % {"project": project.reference} for project in ordered])
+        super().delete_queryset(request, queryset)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -233,10 +426,6 @@ class ProjectAdmin(PersonalDataAdminMixin, ConventionFiguresAdminMixin, HistoryA
         if change:  # reverting the history may restore another launch date
             refresh_outcome(project=obj)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # The equipment lines edited or deleted inline (their order may be invoiced).
-        refresh_convention_figures(conventions=[form.instance.convention_id])
 
 
 @admin.register(ProjectEvent)
@@ -283,6 +472,30 @@ class SupplierBankChangeInline(ReadOnlyInline):
               "decided_by", "decided_at"]
     readonly_fields = fields
     show_change_link = True
+
+
+@admin.register(Amendment)
+class AmendmentAdmin(HistoryAdmin):
+    """Amendments are requested and decided through `grants.services` (the staff's and
+    officers' pages), which apply the funding rules and change the project with them:
+    here they are read, never written."""
+
+    list_display = ["project", "requested_at", "previous_amount", "requested_amount", "status",
+                    "decided_amount", "decided_by", "decided_at"]
+    list_filter = ["status", "project__prefecture__region"]
+    search_fields = ["project__reference", "reason", "decision_reason", "requested_by__username",
+                     "decided_by__username"]
+    list_select_related = ["project", "decided_by"]
+    date_hierarchy = "requested_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Supplier)
@@ -335,9 +548,10 @@ class OrderLineInline(admin.TabularInline):
     fk_name = "purchase_order"
     extra = 0
     can_delete = False
-    fields = ["project", "designation", "quantity", "unit_price", "quantity_delivered", "status",
-              "serial_number"]
-    readonly_fields = ["project", "designation", "quantity", "unit_price", "quantity_delivered", "status"]
+    fields = ["project", "designation", "quantity", "unit_price", "invoiced_amount", "quantity_delivered",
+              "status", "serial_number"]
+    readonly_fields = ["project", "designation", "quantity", "unit_price", "invoiced_amount",
+                       "quantity_delivered", "status"]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -351,7 +565,7 @@ class QuoteInline(admin.TabularInline):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(ConventionFiguresAdminMixin, HistoryAdmin):
+class PurchaseOrderAdmin(LedgerAdminMixin, HistoryAdmin):
     list_display = [
         "number", "supplier", "convention", "ordered_on", "status", "invoice_number", "invoice_flag",
     ]
@@ -362,8 +576,14 @@ class PurchaseOrderAdmin(ConventionFiguresAdminMixin, HistoryAdmin):
     date_hierarchy = "ordered_on"
     readonly_fields = ["number", "status", "supplier_rib", "supplier_ice", "created_by", "created_at"]
     inlines = [OrderLineInline, QuoteInline]
-    # Its lines count as disbursed once it is invoiced (a history revert may undo that).
-    convention_path = "lines__project__convention"
+
+    # Its lines are engaged, and disbursed once it is invoiced (a history revert, or a
+    # corrected invoice amount, changes that).
+    def ledger_rows(self, queryset):
+        return _keys(queryset, "lines__project"), _keys(queryset, "convention"), _keys(queryset, "pk")
+
+    def ledger_rows_of(self, obj):
+        return set(), {obj.convention_id}, {obj.pk}
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_totals()
@@ -389,7 +609,7 @@ class QuoteAdmin(HistoryAdmin):
 
 
 @admin.register(EquipmentItem)
-class EquipmentItemAdmin(ConventionFiguresAdminMixin, HistoryAdmin):
+class EquipmentItemAdmin(LedgerAdminMixin, HistoryAdmin):
     list_display = [
         "designation", "project", "quantity", "unit_price", "supplier", "purchase_order", "status",
     ]
@@ -398,12 +618,32 @@ class EquipmentItemAdmin(ConventionFiguresAdminMixin, HistoryAdmin):
                      "purchase_order__number"]
     list_select_related = ["project", "supplier", "purchase_order"]
     autocomplete_fields = ["project", "supplier"]
-    readonly_fields = ["purchase_order", "quantity_delivered", "status"]
-    convention_path = "project__convention"
+    readonly_fields = ["purchase_order", "quantity_delivered", "invoiced_amount", "status"]
+
+    def ledger_rows(self, queryset):
+        return _keys(queryset, "project"), set(), _keys(queryset, "purchase_order")
+
+    def ledger_rows_of(self, obj):
+        return {obj.project_id}, set(), {obj.purchase_order_id}
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.purchase_order_id:
+            return False  # part of the supplier's order
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        ordered = queryset.filter(purchase_order__isnull=False).select_related("purchase_order")
+        if ordered:
+            raise LedgerBreachError([
+                gettext("The line “%(line)s” is on order %(order)s: it cannot be deleted.")
+                % {"line": line.designation, "order": line.purchase_order.number}
+                for line in ordered
+            ])
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(ConventionFiguresAdminMixin, HistoryAdmin):
+class DisbursementAdmin(LedgerAdminMixin, HistoryAdmin):
     list_display = ["project", "amount", "paid_on", "method", "reference"]
     list_filter = ["method"]
     search_fields = ["project__reference", "reference"]
@@ -411,7 +651,12 @@ class DisbursementAdmin(ConventionFiguresAdminMixin, HistoryAdmin):
     autocomplete_fields = ["project"]
     date_hierarchy = "paid_on"
     readonly_fields = ["created_by", "created_at"]
-    convention_path = "project__convention"
+
+    def ledger_rows(self, queryset):
+        return _keys(queryset, "project"), set(), set()
+
+    def ledger_rows_of(self, obj):
+        return {obj.project_id}, set(), set()
 
 
 @admin.register(FollowUpVisit)

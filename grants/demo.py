@@ -187,6 +187,12 @@ DESIGNATIONS_AR = {
     "Vitrine comptoir boulangerie": "طاولة عرض زجاجية للمخبزة",
     "Trancheuse à pain": "آلة تقطيع الخبز",
 }
+# Beneficiaries who bring more than the 30 % the conventions ask (a family shop, savings):
+# the officers have room to amend their projects under the 70 % rule.
+OWN_CONTRIBUTIONS = {
+    "Pâtisserie et service traiteur El Fassi": Decimal("36000"),
+    "Snack Hay Riad": Decimal("20000"),
+}
 REJECT_REASON = "Étude de marché insuffisante : trois épiceries dans la même rue ; réorienter le projet."
 JUSTIFICATION = ("Le premier projet tourne depuis sa remise (6 emplois) ; le point de vente en centre-ville "
                  "double les ventes prévues.")
@@ -321,16 +327,19 @@ def _project(beneficiary, title, sector, lines, cash_grant, user) -> Project:
         reference = kit[designation].reference_price if designation in kit else None
         priced.append((designation, quantity, Decimal(price) if price is not None else reference, reference))
     equipment = sum((quantity * price for _d, quantity, price, _r in priced), Decimal("0"))
+    # What the project will ask of the convention (`Project.requested_amount`, computed
+    # from the lines below and the cash grant).
     requested = equipment + cash_grant
     # The convention pays at most 70 % of the cost: the rest is the beneficiary's own
     # contribution (premises, stock, family help), rounded up to 100 DH.
     own = Decimal(math.ceil(requested * (100 - MAX_SHARE) / MAX_SHARE / 100) * 100)
+    own = max(own, OWN_CONTRIBUTIONS.get(title, own))
     project = services.create_project(
         project=Project(
             beneficiary=beneficiary, title=title, title_ar=TITLES_AR.get(title, ""), sector=sector,
             prefecture=beneficiary.prefecture,
             description=f"{sector.name_fr} : {title}. Apport personnel : local et fonds de roulement.",
-            requested_amount=requested, cash_grant_amount=cash_grant, own_contribution=own,
+            cash_grant_amount=cash_grant, own_contribution=own,
             expected_monthly_revenue=(requested / 8).quantize(Decimal("1")),
         ),
         user=user,

@@ -140,19 +140,25 @@ class ProjectForm(forms.ModelForm):
     class Meta:
         model = Project
         fields = [
-            "beneficiary", "title", "title_ar", "sector", "description", "requested_amount",
+            "beneficiary", "title", "title_ar", "sector", "description",
             "cash_grant_amount", "own_contribution", "expected_monthly_revenue", "feasibility_study",
         ]
         widgets = {
             "title_ar": forms.TextInput(attrs={"dir": "rtl", "lang": "ar"}),
             "description": forms.Textarea(attrs={"rows": 3}),
-            "requested_amount": forms.NumberInput(attrs=MONEY_ATTRS),
-            "cash_grant_amount": forms.NumberInput(attrs=MONEY_ATTRS),
-            "own_contribution": forms.NumberInput(attrs=MONEY_ATTRS),
+            "cash_grant_amount": forms.NumberInput(attrs={**MONEY_ATTRS, "data-cash-grant": ""}),
+            "own_contribution": forms.NumberInput(attrs={**MONEY_ATTRS, "data-own-contribution": ""}),
             "expected_monthly_revenue": forms.NumberInput(attrs=MONEY_ATTRS),
         }
         help_texts = {
-            "feasibility_study": _("PDF of the study; its summary figures are the two fields above."),
+            "cash_grant_amount": _(
+                "Paid in cash to launch the activity: part of what the convention is asked for."
+            ),
+            "own_contribution": _(
+                "What the beneficiary brings beyond what the convention pays (premises, stock, "
+                "savings): part of the project's total cost, not asked of the convention."
+            ),
+            "feasibility_study": _("PDF of the study; its summary figures are the fields above."),
         }
 
     def __init__(self, *args, user, **kwargs):
@@ -173,8 +179,8 @@ class ProjectForm(forms.ModelForm):
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Fieldset(_("Project"), row("beneficiary", "sector"), row("title", "title_ar"), "description"),
-            Fieldset(_("Amounts"), row("requested_amount", "cash_grant_amount"),
-                     row("own_contribution", "expected_monthly_revenue")),
+            Fieldset(_("Amounts"), row("cash_grant_amount", "own_contribution"),
+                     row("expected_monthly_revenue")),
             Fieldset(_("Feasibility study"), "feasibility_study"),
         )
 
@@ -183,9 +189,6 @@ class ProjectForm(forms.ModelForm):
         if value is not None and value < 0:
             raise ValidationError(_("The amount cannot be negative."), code="negative")
         return value
-
-    def clean_requested_amount(self):
-        return self._not_negative("requested_amount")
 
     def clean_cash_grant_amount(self):
         return self._not_negative("cash_grant_amount")
@@ -333,14 +336,46 @@ class ApproveForm(forms.Form):
         self.fields["convention"].queryset = (
             Convention.objects.visible_to(officer)
             .filter(prefecture=project.prefecture_id, status=Convention.Status.ACTIVE)
-            .with_budget_figures()
         )
         self.fields["convention"].label_from_instance = lambda c: c.reference
-        if project.requested_amount and not self.is_bound:
-            self.initial.setdefault("amount", project.requested_amount)
+        self.fields["amount"].help_text = _(
+            "The ceiling of everything the project may spend from the convention: its equipment "
+            "orders and its cash grant together. At most the amount requested."
+        )
+        requested = project.requested_amount
+        if requested and not self.is_bound:
+            self.initial.setdefault("amount", requested)
 
     def clean_committee_decision_on(self):
         decided_on = self.cleaned_data["committee_decision_on"]
         if decided_on > timezone.localdate():
             raise ValidationError(_("The committee's decision cannot be in the future."), code="future")
         return decided_on
+
+
+class AmendmentRequestForm(forms.Form):
+    """Staff's request: the new approved amount, a new cash grant if it changes, why."""
+
+    amount = forms.DecimalField(
+        label=_("New approved amount (DH)"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+        widget=forms.NumberInput(attrs=MONEY_ATTRS),
+        help_text=_("The whole amount the project should be approved for, not the difference."),
+    )
+    cash_grant = forms.DecimalField(
+        label=_("New cash grant (DH)"), max_digits=12, decimal_places=2, min_value=Decimal("0"),
+        required=False, widget=forms.NumberInput(attrs=MONEY_ATTRS),
+        help_text=_("Leave empty if the cash grant does not change."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), widget=REASON_WIDGET,
+        help_text=_("What changed: a price, an extra machine, a quote, an invoice…"),
+    )
+
+
+class AmendmentApproveForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Approved amount (DH)"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+        widget=forms.NumberInput(attrs=MONEY_ATTRS),
+        help_text=_("At most the amount asked; the project's new ceiling."),
+    )
+    reason = forms.CharField(label=_("Reason"), widget=REASON_WIDGET)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, DecimalField, F, Min, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, Lower, Trim
+from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear, Lower, Trim
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +48,38 @@ def _sum_subquery(queryset, expression):
         .values("total")
     )
     return Coalesce(Subquery(summed, output_field=output), Value(ZERO), output_field=output)
+
+
+# --- the ledger: what a project and a convention spend, defined once ---------------------
+#
+# A project asks its convention for its *requested amount*: its equipment lines plus its
+# cash grant (`Project.requested_amount`). Its *total cost* adds the beneficiary's own
+# contribution, which the convention does not pay (`Project.total_cost`); a convention's
+# `max_share` is a share of that cost. The officer's *approved amount*, changed afterwards
+# only by an approved `Amendment`, is the ceiling of everything the project spends from
+# the convention:
+#
+#   engaged   its equipment lines on a purchase order, a draft one included, each at its
+#             share of the order's invoice once invoiced, at quantity × unit price before
+#             (`line_cost()`);
+#   paid      its cash-grant payments (`Disbursement`);
+#   spent     engaged + paid, never above approved.
+#
+# A convention's *committed* is the approved amounts of its projects from approval on
+# (`Project.COMMITTED_STATUSES`: an abandoned project keeps its commitment until an
+# amendment lowers it); its *disbursed* is what has left the account: the cash paid and
+# the invoices' shares of its projects' lines; *remaining* is envelope − committed; and
+# disbursed ≤ committed ≤ envelope. `grants.services` enforces these rules at every door
+# that engages or spends money, under the rows' locks; `grants.ledger` (the page and
+# `manage.py check_ledger`) recomputes every figure from the rows and lists what breaks them.
+
+MONEY_SUM = DecimalField(max_digits=14, decimal_places=2)
+
+
+def line_cost():
+    """What an equipment line costs its convention: its share of the invoice once its
+    order is invoiced, its quantity × unit price before (see the ledger above)."""
+    return Coalesce(F("invoiced_amount"), F("quantity") * F("unit_price"), output_field=MONEY_SUM)
 
 
 class Partner(models.Model):
@@ -155,8 +187,8 @@ class ConventionQuerySet(models.QuerySet):
 
 def _budget_sums(convention):
     """`committed` and `disbursed` of `convention` (an OuterRef to its pk), as correlated
-    subqueries: the approved amounts of its projects in a committed state; the cash grants
-    paid and the equipment invoiced for its projects."""
+    subqueries (see the ledger above): the approved amounts of its projects in a committed
+    state; the cash grants paid and the invoices' shares of its projects' lines."""
     committed = _sum_subquery(
         Project.objects.filter(convention=convention, status__in=Project.COMMITTED_STATUSES),
         "approved_amount",
@@ -165,11 +197,7 @@ def _budget_sums(convention):
         Disbursement.objects.filter(project__convention=convention), "amount"
     )
     invoiced = _sum_subquery(
-        EquipmentItem.objects.filter(
-            project__convention=convention,
-            purchase_order__status=PurchaseOrder.Status.INVOICED,
-        ),
-        F("quantity") * F("unit_price"),
+        EquipmentItem.objects.filter(project__convention=convention).invoiced(), "invoiced_amount"
     )
     return committed, cash_paid + invoiced
 
@@ -203,10 +231,8 @@ def attach_budget_figures(conventions, *, disbursed: bool = True) -> None:
             Disbursement.objects.filter(project__convention__in=ids), "project__convention", "amount"
         )
         invoiced = _sums_by(
-            EquipmentItem.objects.filter(
-                project__convention__in=ids, purchase_order__status=PurchaseOrder.Status.INVOICED
-            ),
-            "project__convention", F("quantity") * F("unit_price"),
+            EquipmentItem.objects.filter(project__convention__in=ids).invoiced(),
+            "project__convention", "invoiced_amount",
         )
     for convention in conventions:
         convention.committed = committed.get(convention.pk, ZERO)
@@ -497,11 +523,24 @@ class ProjectQuerySet(models.QuerySet):
         return self.annotate(has_other_funding=models.Exists(others))
 
     def with_equipment_total(self):
+        """Annotate `equipment_total`, which `equipment_value`, `requested_amount` and
+        `total_cost` then read instead of the lines."""
         return self.annotate(
             equipment_total=_sum_subquery(
                 EquipmentItem.objects.filter(project=OuterRef("pk")),
                 F("quantity") * F("unit_price"),
             )
+        )
+
+    def with_spending(self):
+        """Annotate `equipment_total` and the ledger's `engaged`, `paid` and `invoiced`
+        (see the ledger above; `Project.spent` adds them up): one correlated sum each,
+        for a project's page or a page of a list."""
+        lines = EquipmentItem.objects.filter(project=OuterRef("pk"))
+        return self.with_equipment_total().annotate(
+            engaged=_sum_subquery(lines.engaged(), line_cost()),
+            paid=_sum_subquery(Disbursement.objects.filter(project=OuterRef("pk")), "amount"),
+            invoiced=_sum_subquery(lines.invoiced(), "invoiced_amount"),
         )
 
 
@@ -563,8 +602,11 @@ class Project(models.Model):
         Convention, on_delete=models.PROTECT, null=True, blank=True,
         related_name="projects", verbose_name=_("convention"),
     )
-    requested_amount = MoneyField(_("requested amount (DH)"), default=ZERO)
-    approved_amount = MoneyField(_("approved amount (DH)"), null=True, blank=True)
+    # The amount requested from the convention is computed (`requested_amount`), never typed.
+    approved_amount = MoneyField(
+        _("approved amount (DH)"), null=True, blank=True,
+        help_text=_("The ceiling of everything the project spends from its convention."),
+    )
     cash_grant_amount = MoneyField(_("cash grant (DH)"), default=ZERO)
     own_contribution = MoneyField(_("beneficiary's own contribution (DH)"), default=ZERO)
     expected_monthly_revenue = MoneyField(
@@ -602,9 +644,6 @@ class Project(models.Model):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(requested_amount__gte=0), name="project_requested_non_negative"
-            ),
             models.CheckConstraint(
                 condition=Q(approved_amount__isnull=True) | Q(approved_amount__gte=0),
                 name="project_approved_non_negative",
@@ -651,6 +690,27 @@ class Project(models.Model):
         if total is not None:
             return total
         return sum((item.total for item in self.equipment_items.all()), ZERO)
+
+    @property
+    def requested_amount(self) -> Decimal:
+        """What the project asks of its convention: the equipment and the cash grant."""
+        return self.equipment_value + (self.cash_grant_amount or ZERO)
+
+    @property
+    def total_cost(self) -> Decimal:
+        """The requested amount and the beneficiary's own contribution: the cost of which
+        a convention's `max_share` is a share."""
+        return self.requested_amount + (self.own_contribution or ZERO)
+
+    @property
+    def spent(self) -> Decimal:
+        """Engaged and paid (annotated by `with_spending()`): never above `approved_amount`."""
+        return self.engaged + self.paid
+
+    @property
+    def available(self) -> Decimal:
+        """What the project may still engage or pay (annotated by `with_spending()`)."""
+        return (self.approved_amount or ZERO) - self.spent
 
 
 class ProjectEvent(models.Model):
@@ -721,40 +781,195 @@ class Review(models.Model):
         return str(status.label)
 
 
-def file_history(project: Project) -> tuple[list[ProjectEvent], list[Review]]:
-    """The project's workflow events and its reviews, each list in the order things
-    happened, with their authors (names and username only), read in one query: a UNION
-    ALL of the two tables, as the project page shows both within its query budget."""
+class AmendmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return scope_filter(self, user, "project__prefecture")
+
+    def pending(self):
+        return self.filter(status=Amendment.Status.REQUESTED)
+
+
+class Amendment(models.Model):
+    """A change of a project's approved amount (and, if asked, of its cash grant) after
+    its approval: real costs move (a price, an extra machine). Requested by staff with a
+    reason, decided by an officer of the project's prefecture under the convention's rules
+    (`grants.services.request_amendment`, `approve_amendment`, `refuse_amendment`); only
+    an approved one changes the project."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", pgettext_lazy("amendment status", "Requested")
+        APPROVED = "approved", pgettext_lazy("amendment status", "Approved")
+        REFUSED = "refused", pgettext_lazy("amendment status", "Refused")
+        WITHDRAWN = "withdrawn", pgettext_lazy("amendment status", "Withdrawn")
+
+    STATUS_BADGES = {
+        Status.REQUESTED: "text-bg-info",
+        Status.APPROVED: "text-bg-success",
+        Status.REFUSED: "text-bg-danger",
+        Status.WITHDRAWN: "text-bg-light border",
+    }
+
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="amendments", verbose_name=_("project")
+    )
+    previous_amount = MoneyField(_("approved amount before (DH)"))
+    requested_amount = MoneyField(_("approved amount requested (DH)"))
+    previous_cash_grant = MoneyField(_("cash grant before (DH)"))
+    cash_grant_amount = MoneyField(
+        _("cash grant requested (DH)"), null=True, blank=True,
+        help_text=_("Empty: the cash grant stays as it is."),
+    )
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="amendments_requested",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_amount = MoneyField(_("approved amount decided (DH)"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="amendments_decided", verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    history = HistoricalRecords()
+    objects = AmendmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        verbose_name = _("amendment")
+        verbose_name_plural = _("amendments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requested_amount__gt=0) & Q(previous_amount__gte=0)
+                & Q(previous_cash_grant__gte=0),
+                name="amendment_amounts_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(cash_grant_amount__isnull=True) | Q(cash_grant_amount__gte=0),
+                name="amendment_cash_grant_non_negative",
+            ),
+            # An officer grants at most what was asked.
+            models.CheckConstraint(
+                condition=Q(decided_amount__isnull=True)
+                | (Q(decided_amount__gt=0) & Q(decided_amount__lte=F("requested_amount"))),
+                name="amendment_decided_within_requested",
+            ),
+            # Approved: with its amount, who and when; refused or withdrawn: who and when;
+            # still requested: nothing decided.
+            models.CheckConstraint(
+                condition=(
+                    Q(status="requested", decided_amount__isnull=True, decided_by__isnull=True,
+                      decided_at__isnull=True)
+                    | Q(status="approved", decided_amount__isnull=False, decided_by__isnull=False,
+                        decided_at__isnull=False)
+                    | Q(status__in=["refused", "withdrawn"], decided_amount__isnull=True,
+                        decided_by__isnull=False, decided_at__isnull=False)
+                ),
+                name="amendment_decision_complete",
+            ),
+            # One request at a time per project: a second one waits for the first decision.
+            models.UniqueConstraint(
+                fields=["project"], condition=Q(status="requested"), name="one_pending_amendment_per_project",
+            ),
+        ]
+        indexes = [
+            # The officers' list of amendments to decide.
+            models.Index(fields=["requested_at"], condition=Q(status="requested"), name="amendment_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.reference}: {self.previous_amount} → {self.requested_amount}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("grants:amendment_decide", args=[self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.REQUESTED
+
+    @property
+    def change(self) -> Decimal:
+        """By how much the approved amount moves (requested, or decided once approved)."""
+        amount = self.decided_amount if self.decided_amount is not None else self.requested_amount
+        return amount - self.previous_amount
+
+
+def file_history(project: Project) -> tuple[list[ProjectEvent], list[Review], list[dict]]:
+    """The project's workflow events, its reviews and its amendments' steps (a request,
+    a decision), each list in the order things happened, with their authors (names and
+    username only), read in one query: a UNION ALL of the three tables, as the project
+    page shows them all within its query budget. An amendment's step is a dict: `at`,
+    `user`, `amendment` (an `Amendment` with its amounts and status) and `step`
+    ("requested" or its decision)."""
     author = ("first_name", "last_name", "username")
-    columns = ("kind", "pk", "at", "from_status", "to_status", "decision", "reason")
+    columns = ("kind", "pk", "at", "from_status", "to_status", "decision", "note")
+    amounts = ("amount_before", "amount_asked", "amount_decided", "cash_before", "cash_asked")
+    # Typed NULLs: PostgreSQL reads two untyped NULLs of a UNION as text.
+    no_amounts = {name: Cast(Value(None), MONEY_SUM) for name in amounts}
     events = (
         ProjectEvent.objects.filter(project=project)
-        .annotate(kind=Value("event"), decision=Value(""))
+        .annotate(kind=Value("event"), decision=Value(""), note=F("reason"), **no_amounts)
         .order_by()
-        .values_list(*columns, "user_id", *(f"user__{name}" for name in author))
+        .values_list(*columns, *amounts, "user_id", *(f"user__{name}" for name in author))
     )
     reviews = (
         Review.objects.filter(project=project)
-        .annotate(kind=Value("review"), from_status=Value(""), to_status=Value(""))
+        .annotate(kind=Value("review"), from_status=Value(""), to_status=Value(""), note=F("reason"),
+                  **no_amounts)
         .order_by()
-        .values_list(*columns, "reviewer_id", *(f"reviewer__{name}" for name in author))
+        .values_list(*columns, *amounts, "reviewer_id", *(f"reviewer__{name}" for name in author))
+    )
+    amendment_amounts = {
+        "amount_before": F("previous_amount"), "amount_asked": F("requested_amount"),
+        "amount_decided": F("decided_amount"), "cash_before": F("previous_cash_grant"),
+        "cash_asked": F("cash_grant_amount"),
+    }
+    requests = (
+        Amendment.objects.filter(project=project)
+        .annotate(kind=Value("amendment"), at=F("requested_at"), from_status=Value(""),
+                  to_status=Value(""), decision=Value(Amendment.Status.REQUESTED), note=F("reason"),
+                  **amendment_amounts)
+        .order_by()
+        .values_list(*columns, *amounts, "requested_by_id", *(f"requested_by__{name}" for name in author))
+    )
+    decisions = (
+        Amendment.objects.filter(project=project, decided_at__isnull=False)
+        .annotate(kind=Value("amendment"), at=F("decided_at"), from_status=Value(""),
+                  to_status=Value(""), decision=F("status"), note=F("decision_reason"),
+                  **amendment_amounts)
+        .order_by()
+        .values_list(*columns, *amounts, "decided_by_id", *(f"decided_by__{name}" for name in author))
     )
     user_model = ProjectEvent._meta.get_field("user").related_model
-    found: dict[str, list] = {"event": [], "review": []}
-    for kind, pk, at, from_status, to_status, decision, reason, user_id, *names in (
-        events.union(reviews, all=True).order_by("at", "pk")
+    found: dict[str, list] = {"event": [], "review": [], "amendment": []}
+    for kind, pk, at, from_status, to_status, decision, reason, *rest in (
+        events.union(reviews, requests, decisions, all=True).order_by("at", "pk")
     ):
+        before, asked, decided, cash_before, cash_asked, user_id, *names = rest
         user = user_model(pk=user_id, **dict(zip(author, names, strict=True)))
         if kind == "event":
             found[kind].append(ProjectEvent(
                 pk=pk, project=project, at=at, from_status=from_status, to_status=to_status,
                 reason=reason, user=user,
             ))
-        else:
+        elif kind == "review":
             found[kind].append(Review(
                 pk=pk, project=project, at=at, decision=decision, reason=reason, reviewer=user,
             ))
-    return found["event"], found["review"]
+        else:
+            amendment = Amendment(
+                pk=pk, project=project, previous_amount=before, requested_amount=asked,
+                decided_amount=decided, previous_cash_grant=cash_before, cash_grant_amount=cash_asked,
+                status=decision,
+            )
+            found[kind].append({"at": at, "user": user, "step": decision, "reason": reason,
+                                "amendment": amendment})
+    return found["event"], found["review"], found["amendment"]
 
 
 class SupplierQuerySet(models.QuerySet):
@@ -977,12 +1192,6 @@ class PurchaseOrder(models.Model):
                 name="purchaseorder_invoice_non_negative",
             ),
         ]
-        indexes = [
-            # The keys of the invoiced orders alone: a convention's disbursed figure
-            # (`refresh_convention_figures`, lists) joins its invoiced lines to them
-            # without reading the orders' table.
-            models.Index(fields=["id"], condition=Q(status="invoiced"), name="purchase_order_invoiced"),
-        ]
 
     def __str__(self) -> str:
         return self.number
@@ -1049,6 +1258,16 @@ class EquipmentItemQuerySet(models.QuerySet):
     def visible_to(self, user):
         return scope_filter(self, user, "project__prefecture")
 
+    def engaged(self):
+        """The lines on a purchase order, a draft one included: what their projects have
+        engaged (at `line_cost()`)."""
+        return self.filter(purchase_order__isnull=False)
+
+    def invoiced(self):
+        """The lines whose order is invoiced, each with its share of the invoice (only
+        `record_invoice` and the admin's corrections through `allocate_invoice` set it)."""
+        return self.filter(invoiced_amount__isnull=False)
+
     def with_kit_price(self, sector_id):
         """Annotate `kit_price`: the reference price of the line of `sector_id`'s trade kit
         with the same designation (case and surrounding spaces aside; the last such kit
@@ -1093,6 +1312,12 @@ class EquipmentItem(models.Model):
         related_name="lines", verbose_name=_("purchase order"),
     )
     quantity_delivered = models.PositiveIntegerField(_("quantity delivered"), default=0)
+    # Written with the order's invoice (grants.services.allocate_invoice): what the line
+    # costs its convention from then on, instead of quantity × unit price.
+    invoiced_amount = MoneyField(
+        _("share of the invoice (DH)"), null=True, blank=True, editable=False,
+        help_text=_("The part of its order's invoice that falls on this line."),
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
     )
@@ -1114,19 +1339,27 @@ class EquipmentItem(models.Model):
                 condition=Q(quantity_delivered__lte=F("quantity")),
                 name="equipment_delivered_at_most_ordered",
             ),
+            # Only a line on an order can carry a share of its invoice, never a negative one.
+            models.CheckConstraint(
+                condition=Q(invoiced_amount__isnull=True)
+                | (Q(invoiced_amount__gte=0) & Q(purchase_order__isnull=False)),
+                name="equipment_invoiced_share_on_an_order",
+            ),
         ]
         indexes = [
             # The dashboard's "equipment handed over" sums its ~260,000 lines (at 100,000
             # files) grouped by project from the index alone; it serves `status` lookups too.
             models.Index(
-                fields=["status", "project"], include=["quantity", "unit_price"],
-                name="equipment_status_project",
+                fields=["status", "project"], include=["quantity", "unit_price", "invoiced_amount"],
+                name="equipment_status_project_cost",
             ),
-            # A convention's invoiced equipment (`refresh_convention_figures`, lists) and
-            # the equipment totals of a page of projects, summed from the index alone.
+            # A convention's invoiced equipment (`refresh_convention_figures`, lists), what
+            # its projects engaged, and the equipment totals of a page of projects, summed
+            # from the index alone.
             models.Index(
-                fields=["project"], include=["purchase_order", "quantity", "unit_price"],
-                name="equipment_project_figures",
+                fields=["project"],
+                include=["purchase_order", "quantity", "unit_price", "invoiced_amount"],
+                name="equipment_project_ledger",
             ),
         ]
 
@@ -1140,6 +1373,11 @@ class EquipmentItem(models.Model):
     @property
     def quantity_remaining(self) -> int:
         return self.quantity - self.quantity_delivered
+
+    @property
+    def cost(self) -> Decimal:
+        """What the line costs its convention (`line_cost()` for one line)."""
+        return self.total if self.invoiced_amount is None else self.invoiced_amount
 
 
 class DisbursementQuerySet(models.QuerySet):

@@ -22,7 +22,7 @@ from reintegration.accounts.models import User
 from reintegration.accounts.roles import Role
 from reintegration.common.bidi import isolate
 
-from .models import Project, Review, SupplierBankChange
+from .models import Amendment, Project, Review, SupplierBankChange
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +84,26 @@ def _bank_change_context(change: SupplierBankChange) -> dict:
     }
 
 
+def notify_amendment_requested(amendment: Amendment) -> int:
+    """Tell the officers of the project's prefecture that an amendment awaits their decision."""
+    project = amendment.project
+    officers = _users_of_prefecture(project, Role.PREFECTURE_OFFICER)
+    return _send(project, officers, "grants/email/amendment_requested", {
+        "link": settings.PUBLIC_BASE_URL + amendment.get_absolute_url(),
+    })
+
+
+def notify_amendment_decided(amendment: Amendment) -> int:
+    """Tell who asked for the amendment and the staff of the prefecture that it was decided."""
+    project = amendment.project
+    recipients = _users_of_prefecture(project, Role.FOUNDATION_STAFF)
+    recipients.append(amendment.requested_by)
+    return _send(project, recipients, "grants/email/amendment_decided", {
+        "approved": amendment.status == Amendment.Status.APPROVED,
+        "link": settings.PUBLIC_BASE_URL + amendment.get_absolute_url(),
+    })
+
+
 def _users_of_prefecture(project: Project, role: Role) -> list[User]:
     return list(
         User.objects.filter(
@@ -101,7 +121,7 @@ def _send(project: Project, users: list[User], template: str, context: dict) -> 
     context = {
         "project": project,
         "link": settings.PUBLIC_BASE_URL + project.get_absolute_url(),
-        **context,
+        **context,  # an amendment's messages link to it
     }
     return _deliver(list(recipients.values()), template, context, about=f"project {project.reference}")
 

@@ -1,6 +1,12 @@
 """Procurement, cash grants and follow-up: every write of suppliers' orders, deliveries,
 quotes, disbursements and visits goes through one function here (keyword-only, atomic,
 guard first). Views, the demo seed and tests call the same functions.
+
+The money these doors engage and spend obeys the ledger (grants.models, grants.services):
+putting lines on an order engages them at their price, an invoice replaces that price by
+its shares, a payment spends; none may bring a project above its approved amount. Each
+door locks its projects, then their conventions (`lock_ledger`), then the order, then the
+lines, and sums the figures after the locks were granted.
 """
 
 from __future__ import annotations
@@ -34,7 +40,15 @@ from .models import (
     Supplier,
 )
 from .procurement_bank import record_order_identifiers
-from .services import refresh_convention_figures, refresh_outcome
+from .services import (
+    allocate_invoice,
+    check_invoice,
+    ensure_within_approved,
+    lock_ledger,
+    project_money,
+    refresh_convention_figures,
+    refresh_outcome,
+)
 
 DEFAULT_FOLLOW_UP_MONTHS = [1, 3, 6, 12, 24]
 QUOTES_REQUIRED = 3
@@ -200,8 +214,14 @@ def create_purchase_order(
     ids = [line.pk for line in lines]
     if not ids:
         raise ValidationError({"lines": _("Choose at least one equipment line.")})
-    # Locked so that two orders cannot take the same line at the same moment. Related rows
-    # are read after the lock (not joined to it), so they show what the other order wrote.
+    # The projects and the convention first (the ledger's order), then the lines: two
+    # orders cannot take the same line, nor together engage more than a project's
+    # approved amount. Related rows are read after the locks, so they show what the
+    # other door wrote.
+    lock_ledger(
+        projects=EquipmentItem.objects.filter(pk__in=ids).values_list("project", flat=True),
+        conventions=[convention.pk],
+    )
     locked = list(EquipmentItem.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     projects = Project.objects.in_bulk({line.project_id for line in locked})
     numbers = dict(
@@ -232,6 +252,21 @@ def create_purchase_order(
         errors.append(_("Some equipment lines no longer exist."))
     if errors:
         raise ValidationError({"lines": errors})
+    for project_id, project in sorted(projects.items()):
+        adding = sum((line.total for line in locked if line.project_id == project_id), ZERO)
+        money = project_money(project)
+        try:
+            ensure_within_approved(
+                project, adding=adding, spent_after=money.spent + adding, approved=money.approved,
+                message=_(
+                    "Ordering these lines of project %(project)s (%(amount)s) would bring it to "
+                    "%(spent)s engaged and paid, above its approved amount of %(approved)s."
+                ),
+            )
+        except ValidationError as error:
+            errors.extend(error.error_list)
+    if errors:
+        raise ValidationError({"lines": errors})
 
     supplier.refresh_from_db(fields=["rib", "ice"])  # the bank details in force, kept on the order
     order = PurchaseOrder.objects.create(
@@ -256,6 +291,21 @@ def _locked_order(purchase_order: PurchaseOrder) -> PurchaseOrder:
         .select_related("convention", "supplier")
         .get(pk=purchase_order.pk)
     )
+
+
+def _lock_order_ledger(purchase_order: PurchaseOrder) -> PurchaseOrder:
+    """Lock what an order's money touches in the ledger's order: its lines' projects,
+    their conventions and its own, then the order. Returns the order, reloaded."""
+    projects = set(
+        EquipmentItem.objects.filter(purchase_order=purchase_order.pk).values_list("project", flat=True)
+    )
+    conventions = lock_ledger(projects=projects, conventions=[purchase_order.convention_id])
+    order = _locked_order(purchase_order)
+    now = set(order.lines.values_list("project", flat=True))
+    if not now <= projects or order.convention_id not in conventions:
+        # An admin moved a line or the order meanwhile: its locks were not all taken.
+        raise ValidationError(_("This order changed while you were working on it: try again."))
+    return order
 
 
 def quotes_problem(order: PurchaseOrder) -> str | None:
@@ -335,7 +385,7 @@ def delete_quote(*, quote: Quote, user) -> None:
 def send_purchase_order(*, purchase_order: PurchaseOrder, user) -> PurchaseOrder:
     """draft -> sent; its lines planned -> ordered. Above the threshold, three quotes first."""
     ensure_can_change_order(user, purchase_order)
-    order = _locked_order(purchase_order)
+    order = _lock_order_ledger(purchase_order)
     if order.status != PurchaseOrder.Status.DRAFT:
         raise ValidationError(_("Only a draft order can be sent; this one is %(status)s.") % {
             "status": order.get_status_display()})
@@ -345,11 +395,22 @@ def send_purchase_order(*, purchase_order: PurchaseOrder, user) -> PurchaseOrder
     problem = quotes_problem(order)
     if problem:
         raise ValidationError(problem)
-    for line in lines:
-        if line.project.status != Project.Status.APPROVED:
+    for project in sorted({line.project for line in lines}, key=lambda project: project.pk):
+        if project.status != Project.Status.APPROVED:
             raise ValidationError(_(
                 "Project %(project)s is no longer approved: remove its lines first."
-            ) % {"project": line.project.reference})
+            ) % {"project": project.reference})
+        # Its lines were engaged when the draft was made; sending commits the supplier,
+        # so the project must still be within its approved amount (an admin may have
+        # corrected it meanwhile).
+        money = project_money(project)
+        ensure_within_approved(
+            project, adding=ZERO, spent_after=money.spent, approved=money.approved, message=_(
+                "Project %(project)s has %(spent)s engaged and paid, above its approved amount of "
+                "%(approved)s: this order cannot be sent."
+            ),
+        )
+    for line in lines:
         line.status = EquipmentItem.Status.ORDERED
         line.save(update_fields=["status"])
     order.status = PurchaseOrder.Status.SENT
@@ -364,7 +425,9 @@ def cancel_purchase_order(*, purchase_order: PurchaseOrder, user) -> None:
     """Delete a draft order; its lines go back to the lines still to order. Its number is
     never given again."""
     ensure_can_change_order(user, purchase_order)
-    order = _locked_order(purchase_order)
+    # The projects first: an order being made of the same lines, or of lines of the same
+    # projects, waits for the cancellation and then sees the lines free again.
+    order = _lock_order_ledger(purchase_order)
     if order.status != PurchaseOrder.Status.DRAFT:
         raise ValidationError(_("Only a draft order can be cancelled."))
     for line in order.lines.select_for_update():
@@ -383,9 +446,12 @@ def receive_delivery(
     serial_numbers: dict[int, str] | None = None,
 ) -> PurchaseOrder:
     """Record what the supplier delivered, line by line (`quantities`: line id -> quantity
-    received now). A line fully received is `delivered`; the order is once all are."""
+    received now). A line fully received is `delivered`; the order is once all are.
+
+    A delivery is received at the order's prices: it engages nothing more (only the
+    invoice may change a price, through `record_invoice`)."""
     ensure_can_change_order(user, purchase_order)
-    order = _locked_order(purchase_order)
+    order = _lock_order_ledger(purchase_order)
     serial_numbers = serial_numbers or {}
     if order.status != PurchaseOrder.Status.SENT:
         raise ValidationError(_("Deliveries are received on a sent order; this one is %(status)s.") % {
@@ -442,10 +508,14 @@ def receive_delivery(
 def record_invoice(
     *, purchase_order: PurchaseOrder, invoice_number: str, invoice_amount: Decimal, user
 ) -> PurchaseOrder:
-    """delivered -> invoiced. An amount other than the lines' total is kept and flagged
-    (`PurchaseOrder.invoice_differs`), for the accountant to check."""
+    """delivered -> invoiced. The invoice is shared among the order's lines in proportion
+    to their prices (`allocate_invoice`); from then on each line costs its convention its
+    share. An invoice below the lines' total is kept and flagged
+    (`PurchaseOrder.invoice_differs`); above it, it is accepted only through an amendment
+    of the projects' approved amounts decided after the order, and never beyond them
+    (`check_invoice`)."""
     ensure_can_change_order(user, purchase_order)
-    order = _locked_order(purchase_order)
+    order = _lock_order_ledger(purchase_order)
     if order.status != PurchaseOrder.Status.DELIVERED:
         raise ValidationError(_("An invoice is recorded once the whole order is delivered."))
     invoice_number = (invoice_number or "").strip()
@@ -453,10 +523,13 @@ def record_invoice(
         raise ValidationError({"invoice_number": _("Enter the invoice number.")})
     if invoice_amount is None or invoice_amount < 0:
         raise ValidationError({"invoice_amount": _("An invoice amount cannot be negative.")})
+    lines = list(order.lines.select_for_update().order_by("pk"))
+    check_invoice(order=order, amount=invoice_amount, lines=lines)
     order.invoice_number = invoice_number
     order.invoice_amount = invoice_amount
     order.status = PurchaseOrder.Status.INVOICED
     order.save(update_fields=["invoice_number", "invoice_amount", "status"])
+    allocate_invoice(order)
     # Its lines now count as disbursed by their projects' convention.
     refresh_convention_figures(conventions=[
         order.convention_id, *order.lines.order_by().values_list("project__convention", flat=True).distinct(),
@@ -481,10 +554,13 @@ def record_disbursement(
     user,
     rib: str = "",
 ) -> Disbursement:
-    """Pay (part of) the project's cash grant; the payments never exceed the approved grant."""
+    """Pay (part of) the project's cash grant: the payments never exceed the cash grant
+    of its approved plan, and with its orders never its approved amount."""
     ensure_can_pay(user, project)
-    # The project row is locked so that two payments entered at once cannot both pass the check.
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    # The project's row, then its convention's, are locked so that two payments entered
+    # at once, or a payment and an order or an amendment, cannot both pass the checks.
+    lock_ledger(projects=[project])
+    project = Project.objects.get(pk=project.pk)
     if project.status not in DISBURSABLE_STATUSES:
         raise ValidationError(_(
             "A cash grant is paid to an approved, equipped or active project; this one is %(status)s."
@@ -496,12 +572,20 @@ def record_disbursement(
     if method not in Disbursement.Method.values:
         raise ValidationError({"method": _("Choose a transfer or a cheque.")})
     check_credited_account(method=method, rib=rib)
-    remaining = project.cash_grant_amount - disbursed_total(project)
+    money = project_money(project)
+    remaining = money.cash_grant - money.paid
     if amount > remaining:
         raise ValidationError({"amount": _(
             "This payment would exceed the approved cash grant of %(grant)s: "
             "at most %(remaining)s remains to pay."
-        ) % {"grant": format_money(project.cash_grant_amount), "remaining": format_money(remaining)}})
+        ) % {"grant": format_money(money.cash_grant), "remaining": format_money(remaining)}})
+    ensure_within_approved(
+        project, adding=amount, spent_after=money.spent + amount, approved=money.approved, field="amount",
+        message=_(
+            "This payment of %(amount)s would bring project %(project)s to %(spent)s engaged and "
+            "paid, above its approved amount of %(approved)s."
+        ),
+    )
     disbursement = Disbursement.objects.create(
         project=project, amount=amount, paid_on=paid_on, method=method,
         reference=(reference or "").strip(), created_by=user,

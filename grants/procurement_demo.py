@@ -4,7 +4,11 @@ bought, handed over and launched in spring 2024, whose follow-up visits are reco
 Runs after `grants.demo`, before the ceremonies; safe to run twice (only what is missing
 is created).
 
-Everything goes through `grants.procurement` and `grants.services`, as a user would.
+Everything goes through `grants.procurement` and `grants.services`, as a user would, so
+the demo holds the ledger's rules (`manage.py check_ledger` finds no breach): one Témara
+supplier grants a discount on its invoice; the Rabat supplier's invoice is above its order,
+accepted through an amendment the Rabat officer approved first; and a Témara amendment
+waits for the officer's decision. The Témara convention keeps 79,400 DH uncommitted.
 """
 
 import datetime
@@ -43,6 +47,17 @@ SUPPLIERS = [
      "address": "Boulevard Mohammed V, 88, Casablanca", "rib": "190780000098765432109855"},
 ]
 
+# The Rabat supplier delivered a larger hood than quoted: its invoice is this much above
+# the order, accepted through an amendment of the project decided before it.
+RABAT_PRICE_RISE = Decimal("1200.00")
+RABAT_AMENDMENT = ("La hotte aspirante livrée est le modèle inox de 1,5 m au lieu de 1,2 m, demandé par "
+                   "l'hygiène : devis révisé du fournisseur, 1 200 DH de plus.")
+RABAT_DECISION = "Surcoût justifié par le devis révisé ; dans la part de 70 % du coût du projet."
+# Waiting for the Témara officer: a price rise on the pastry shop's display case.
+TEMARA_AMENDMENT_PROJECT = "Pâtisserie et service traiteur El Fassi"
+TEMARA_AMENDMENT = ("Le fournisseur a révisé le prix de la vitrine réfrigérée (devis du 2 décembre) : "
+                    "3 000 DH de plus pour le même modèle.")
+
 # A minimal PDF standing for a scanned quote.
 QUOTE_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -50,14 +65,16 @@ QUOTE_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def seed(users, stdout) -> None:
     suppliers = [_supplier(data) for data in SUPPLIERS]
     orders = _order_equipment(users["staff"], TEMARA, suppliers)
-    orders += _order_equipment(users["staff_rabat"], RABAT, suppliers)
+    orders += _order_equipment(users["staff_rabat"], RABAT, suppliers, officer=users["officer_rabat"])
     paid = _pay_cash_grants(users["staff"], TEMARA) + _pay_cash_grants(users["staff_rabat"], RABAT)
     launched = _launch_rabat_projects(users["staff_rabat"])
     asked = _ask_for_new_bank_details(users["staff"], suppliers[2])
     visits = _record_visits(users)
+    amendments = _request_temara_amendment(users["staff"])
     with console_language():
         stdout.write(_(
-            "Procurement: %(suppliers)s, %(orders)s, %(paid)s, %(launched)s, %(visits)s, %(asked)s."
+            "Procurement: %(suppliers)s, %(orders)s, %(paid)s, %(launched)s, %(visits)s, %(asked)s, "
+            "%(amendments)s."
         ) % {
             "suppliers": ngettext("%(count)s supplier", "%(count)s suppliers", len(suppliers))
             % {"count": len(suppliers)},
@@ -73,6 +90,9 @@ def seed(users, stdout) -> None:
                 "%(count)s change of bank details awaiting an administrator",
                 "%(count)s changes of bank details awaiting an administrator", asked,
             ) % {"count": asked},
+            "amendments": ngettext(
+                "%(count)s amendment requested", "%(count)s amendments requested", amendments,
+            ) % {"count": amendments},
         })
 
 
@@ -81,9 +101,11 @@ def _supplier(data: dict) -> Supplier:
     return supplier
 
 
-def _order_equipment(staff, prefecture_code: str, suppliers) -> int:
+def _order_equipment(staff, prefecture_code: str, suppliers, officer=None) -> int:
     """One order per convention and supplier: the first supplier takes most projects, the
-    second the carpentry and tailoring ones. Each order is sent, delivered and invoiced."""
+    second the carpentry and tailoring ones. Each order is sent, delivered and invoiced:
+    the second at 350 DH less than ordered (a discount, flagged); with `officer`, the
+    first at RABAT_PRICE_RISE more, through an amendment `officer` approves."""
     ordered_on, delivered_on, _paid_on = CALENDAR[prefecture_code]
     lines = (
         EquipmentItem.objects.filter(
@@ -117,13 +139,41 @@ def _order_equipment(staff, prefecture_code: str, suppliers) -> int:
             user=staff,
         )
         order.refresh_from_db()
-        # One invoice is 350 DH off, to show how a differing invoice is flagged.
-        amount = order.total + (Decimal("350.00") if number == 1 else Decimal("0.00"))
+        amount = order.total
+        if number == 1:
+            amount -= Decimal("350.00")  # a discount: the invoice differs, and is flagged
+        elif officer is not None:
+            amount += RABAT_PRICE_RISE
+            _amend_for_price_rise(staff, officer, group[0].project, RABAT_PRICE_RISE)
         procurement.record_invoice(
             purchase_order=order, invoice_number=f"FA-{ordered_on.year}-{order.number[-3:]}",
             invoice_amount=amount, user=staff,
         )
     return len(groups)
+
+
+def _amend_for_price_rise(staff, officer, project: Project, rise: Decimal) -> None:
+    """Staff ask for the approved amount to cover a higher price; the officer grants it."""
+    project.refresh_from_db()
+    amendment = services.request_amendment(
+        project=project, user=staff, amount=project.approved_amount + rise, reason=RABAT_AMENDMENT,
+    )
+    services.approve_amendment(
+        amendment=amendment, officer=officer, amount=amendment.requested_amount, reason=RABAT_DECISION,
+    )
+
+
+def _request_temara_amendment(staff) -> int:
+    project = Project.objects.filter(
+        prefecture__code=TEMARA, title=TEMARA_AMENDMENT_PROJECT, status__in=services.AMENDABLE_STATUSES,
+    ).first()
+    if project is None or project.amendments.exists():
+        return 0
+    services.request_amendment(
+        project=project, user=staff, amount=project.approved_amount + Decimal("3000.00"),
+        reason=TEMARA_AMENDMENT,
+    )
+    return 1
 
 
 def _three_quotes(staff, order: PurchaseOrder, suppliers) -> None:

@@ -58,15 +58,26 @@ from .procurement_forms import (
     SupplierForm,
     VisitForm,
 )
+from .services import project_money
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+# A step refused for money goes on top of the form, where it is read first: the figures
+# concern the whole step, not one field.
+MONEY_REFUSALS = {"above_approved", "above_order"}
 
 
 def put_errors_on_form(form, error: ValidationError) -> None:
     """A service's error goes on the field it names, or on top of the form."""
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+            on_top = [e for e in errors if e.code in MONEY_REFUSALS]
+            others = [e for e in errors if e.code not in MONEY_REFUSALS]
+            if on_top:
+                form.add_error(None, on_top)
+            if others:
+                form.add_error(field if field in form.fields else None, others)
     else:
         form.add_error(None, error)
 
@@ -496,7 +507,14 @@ class PurchaseOrderCreateView(ScopedObjectMixin, FormView):
         return {"ordered_on": timezone.localdate()}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(convention=self.object, **kwargs)
+        # What each project with lines to order may still engage: its approved amount
+        # less what it has ordered and paid (grants.models, "the ledger").
+        lines = procurement.eligible_lines(convention=self.object, user=self.request.user)
+        projects = (
+            Project.objects.filter(pk__in=lines.values("project")).with_spending()
+            .only("public_id", "reference", "approved_amount").order_by("reference")
+        )
+        return super().get_context_data(convention=self.object, projects=projects, **kwargs)
 
     def form_valid(self, form):
         try:
@@ -753,6 +771,7 @@ class DisbursementCreateView(ScopedObjectMixin, FormView):
             disbursements=list(project.disbursements.all()),
             paid=procurement.disbursed_total(project),
             remaining=self.remaining(),
+            money=project_money(project),
             **kwargs,
         )
 

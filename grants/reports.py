@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,20 +24,21 @@ from reintegration.common.pdf import PdfDocument, render_pdf
 from .funding import Funding, funding
 from .models import (
     ZERO,
+    Amendment,
     Convention,
     Disbursement,
     EquipmentItem,
     FollowUpVisit,
     Project,
-    PurchaseOrder,
     _sum_subquery,
+    line_cost,
 )
 
 
 @dataclass
 class ConventionReport:
     convention: Convention  # annotated with committed, disbursed and remaining
-    projects: list[Project]  # annotated with cash_paid, invoiced, handed_over, jobs
+    projects: list[Project]  # annotated with cash_paid, invoiced, handed_over, jobs, amended
     by_sex: list[tuple[str, int]]
     equipment_handed_over: Decimal
     jobs_created: int
@@ -52,24 +54,30 @@ def funded_projects(convention: Convention):
     latest_visit = FollowUpVisit.objects.filter(
         project=OuterRef("pk"), visited_on__isnull=False
     ).order_by("-visited_on", "-pk")
+    # The amount first approved is the one the earliest approved amendment started from.
+    first_amendment = Amendment.objects.filter(
+        project=OuterRef("pk"), status=Amendment.Status.APPROVED
+    ).order_by("decided_at", "pk")
     return (
         Project.objects.filter(convention=convention, status__in=Project.COMMITTED_STATUSES)
         .select_related("beneficiary", "sector")
         .annotate(
             cash_paid=_sum_subquery(Disbursement.objects.filter(project=OuterRef("pk")), "amount"),
             invoiced=_sum_subquery(
-                EquipmentItem.objects.filter(
-                    project=OuterRef("pk"), purchase_order__status=PurchaseOrder.Status.INVOICED
-                ),
-                F("quantity") * F("unit_price"),
+                EquipmentItem.objects.filter(project=OuterRef("pk")).invoiced(), "invoiced_amount"
             ),
             handed_over=_sum_subquery(
                 EquipmentItem.objects.filter(
                     project=OuterRef("pk"), status=EquipmentItem.Status.HANDED_OVER
                 ),
-                F("quantity") * F("unit_price"),
+                line_cost(),
             ),
             jobs=Subquery(latest_visit.values("jobs_created")[:1]),
+            # By how much amendments moved the approved amount (the report's figures are
+            # the final ones; this says they were amended).
+            amended=F("approved_amount") - Coalesce(
+                Subquery(first_amendment.values("previous_amount")[:1]), F("approved_amount")
+            ),
         )
         .order_by("reference")
     )
@@ -155,7 +163,8 @@ def render_report_xlsx(report: ConventionReport):
     ]
     headers = [
         _("Project"), _("Title"), _("Title (Arabic)"), _("Sector"), _("File number"), _("Beneficiary"),
-        _("Sex"), _("Status"), _("Approved amount (DH)"), _("Cash grant paid (DH)"),
+        _("Sex"), _("Status"), _("Approved amount (DH)"), _("Of which amendments (DH)"),
+        _("Cash grant paid (DH)"),
         _("Equipment invoiced (DH)"), _("Equipment handed over (DH)"), _("Jobs created"),
     ]
     rows = [
@@ -163,7 +172,7 @@ def render_report_xlsx(report: ConventionReport):
             project.reference, project.title, project.title_ar, str(project.sector),
             project.beneficiary.file_number, project.beneficiary.full_name,
             project.beneficiary.get_sex_display(), project.get_status_display(),
-            project.approved_amount, project.cash_paid, project.invoiced,
+            project.approved_amount, project.amended, project.cash_paid, project.invoiced,
             project.handed_over, project.jobs or 0,
         ]
         for project in report.projects

@@ -5,13 +5,23 @@ the project row and checks the move against `TRANSITIONS` (so a form posted twic
 refused the second time), applies the rules, then writes a `ProjectEvent` through
 `record_event`. Views, the admin, ceremonies, the demo seed and tests call the same
 functions; nothing else sets `Project.status`.
+
+The money rules live here too (the figures are defined once, in `grants.models`: "the
+ledger"): the approved amount is the ceiling of what a project engages and pays, and a
+convention commits at most its envelope. Every door that engages or spends money (the
+approval and its amendments here; orders, invoices and payments in `grants.procurement`;
+the admin's corrections in `grants.admin`) takes its row locks in one order — the
+projects by key, then their conventions by key (`lock_ledger`), then a purchase order,
+then equipment lines — so two doors never wait for each other in a cycle, and checks
+the rule on figures summed after the locks were granted.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -28,6 +38,7 @@ from reintegration.sequences.models import next_number
 from . import notifications
 from .models import (
     ZERO,
+    Amendment,
     Convention,
     ConventionFigures,
     EquipmentItem,
@@ -35,6 +46,7 @@ from .models import (
     Project,
     ProjectEvent,
     ProjectOutcome,
+    PurchaseOrder,
     Review,
 )
 
@@ -178,13 +190,109 @@ def _move(project: Project, *, to_status: str, user, reason: str = "", fields=()
     return project
 
 
-# --- figures ----------------------------------------------------------------------------
+# --- the ledger: locks, figures and the rules of money -----------------------------------
 
-def project_total_cost(project: Project) -> Decimal:
-    """The project's total cost: its equipment, the cash grant and the beneficiary's own
-    contribution. The convention's `max_share` is a share of this figure."""
-    equipment = sum((line.total for line in project.equipment_items.all()), ZERO)
-    return equipment + (project.cash_grant_amount or ZERO) + (project.own_contribution or ZERO)
+def lock_ledger(*, projects: Iterable = (), conventions: Iterable = ()) -> set[int]:
+    """Lock the rows whose figures a door is about to change or check, in the one order
+    every door takes them: `projects` (keys or instances) by key, then their conventions
+    and `conventions` by key. Returns the keys of the conventions locked.
+
+    A sum made after this, in a new statement, sees every write committed before the
+    locks were granted (READ COMMITTED), and no other door can change these figures
+    before the transaction ends.
+    """
+    project_ids = sorted({getattr(project, "pk", project) for project in projects} - {None})
+    convention_ids = {getattr(convention, "pk", convention) for convention in conventions} - {None}
+    if project_ids:
+        locked = Project.objects.select_for_update().filter(pk__in=project_ids).order_by("pk")
+        convention_ids |= {pk for _project, pk in locked.values_list("pk", "convention_id")} - {None}
+    if convention_ids:
+        list(
+            Convention.objects.select_for_update().filter(pk__in=convention_ids)
+            .order_by("pk").values_list("pk", flat=True)
+        )
+    return convention_ids
+
+
+@dataclass(frozen=True)
+class ProjectMoney:
+    """A project's figures of the ledger (grants.models), read from its rows."""
+
+    equipment: Decimal  # all its lines, ordered or not
+    cash_grant: Decimal  # planned
+    own_contribution: Decimal
+    approved: Decimal  # zero before approval
+    engaged: Decimal
+    paid: Decimal
+    invoiced: Decimal
+
+    @property
+    def requested(self) -> Decimal:
+        return self.equipment + self.cash_grant
+
+    @property
+    def total_cost(self) -> Decimal:
+        return self.requested + self.own_contribution
+
+    @property
+    def spent(self) -> Decimal:
+        return self.engaged + self.paid
+
+    @property
+    def available(self) -> Decimal:
+        return self.approved - self.spent
+
+    def share_of_cost(self, amount: Decimal) -> Decimal | None:
+        """`amount` as a percentage of the total cost (None for a project of no cost)."""
+        if not self.total_cost:
+            return None
+        return (amount * 100 / self.total_cost).quantize(Decimal("0.1"))
+
+    @classmethod
+    def of_rows(cls, project: Project, lines: Iterable[EquipmentItem],
+                payments: Iterable) -> ProjectMoney:
+        """The same figures from rows a page has already loaded: all of `project`'s lines
+        and its payments (the ledger's definitions, applied to each row)."""
+        lines = list(lines)
+        return cls(
+            equipment=sum((line.total for line in lines), ZERO),
+            cash_grant=project.cash_grant_amount or ZERO,
+            own_contribution=project.own_contribution or ZERO,
+            approved=project.approved_amount or ZERO,
+            engaged=sum((line.cost for line in lines if line.purchase_order_id), ZERO),
+            paid=sum((payment.amount for payment in payments), ZERO),
+            invoiced=sum((line.invoiced_amount for line in lines if line.invoiced_amount is not None), ZERO),
+        )
+
+
+def project_money(project: Project) -> ProjectMoney:
+    """`project`'s figures summed from its rows now, in one query (after `lock_ledger`
+    inside a door: they cannot change before its transaction ends)."""
+    row = Project.objects.with_spending().values(
+        "equipment_total", "cash_grant_amount", "own_contribution", "approved_amount",
+        "engaged", "paid", "invoiced",
+    ).get(pk=project.pk)
+    return ProjectMoney(
+        equipment=row["equipment_total"], cash_grant=row["cash_grant_amount"],
+        own_contribution=row["own_contribution"], approved=row["approved_amount"] or ZERO,
+        engaged=row["engaged"], paid=row["paid"], invoiced=row["invoiced"],
+    )
+
+
+def ensure_within_approved(project: Project, *, adding: Decimal, spent_after: Decimal,
+                           approved: Decimal, message: str, field: str | None = None) -> None:
+    """Refuse a step that would bring `project` above its approved amount. `message` names
+    the step's figures with %(amount)s (what it adds), %(project)s, %(spent)s (engaged and
+    paid after it) and %(approved)s."""
+    if spent_after <= approved:
+        return
+    text = message % {
+        "amount": format_money(adding), "project": project.reference,
+        "spent": format_money(spent_after), "approved": format_money(approved),
+    }
+    text += " " + _("Request an amendment of its approved amount first.")
+    error = ValidationError(text, code="above_approved")
+    raise ValidationError({field: [error]}) if field else error
 
 
 def committed_amount(convention: Convention) -> Decimal:
@@ -193,6 +301,63 @@ def committed_amount(convention: Convention) -> Decimal:
         .aggregate(total=Sum("approved_amount"))["total"]
         or ZERO
     )
+
+
+def check_funding_rules(*, project: Project, convention: Convention, amount: Decimal,
+                        already_committed: Decimal = ZERO, total_cost: Decimal) -> None:
+    """The convention's rules for committing `amount` to `project` (a first approval, or
+    an amendment that replaces `already_committed`): what remains of the envelope, the
+    maximum per project and the maximum share of the project's total cost. Called under
+    the convention's lock."""
+    remaining = convention.envelope - committed_amount(convention) + already_committed
+    if amount > remaining:
+        raise ValidationError({"amount": _(
+            "%(amount)s exceeds what remains of convention %(reference)s: %(remaining)s."
+        ) % {
+            "amount": format_money(amount), "reference": convention.reference,
+            "remaining": format_money(remaining),
+        }})
+    if convention.max_per_project is not None and amount > convention.max_per_project:
+        raise ValidationError({"amount": _(
+            "%(amount)s exceeds the maximum of %(maximum)s per project under convention "
+            "%(reference)s."
+        ) % {
+            "amount": format_money(amount), "maximum": format_money(convention.max_per_project),
+            "reference": convention.reference,
+        }})
+    if convention.max_share is not None:
+        ceiling = (total_cost * convention.max_share / 100).quantize(Decimal("0.01"))
+        if amount > ceiling:
+            raise ValidationError({"amount": _(
+                "%(amount)s is more than %(share)s %% of the project's total cost of "
+                "%(total)s (equipment, cash grant and own contribution): at most %(ceiling)s."
+            ) % {
+                "amount": format_money(amount), "share": format_amount(convention.max_share),
+                "total": format_money(total_cost), "ceiling": format_money(ceiling),
+            }})
+
+
+def check_envelope(*, convention: Convention, envelope: Decimal) -> None:
+    """An envelope is never set below what its convention has committed: checked under the
+    convention's lock (the one approvals take), in the caller's transaction."""
+    lock_ledger(conventions=[convention])
+    committed = committed_amount(convention)
+    if envelope is not None and envelope < committed:
+        raise ValidationError({"envelope": _(
+            "%(committed)s is already committed: the envelope cannot be smaller."
+        ) % {"committed": format_money(committed)}}, code="below_committed")
+
+
+def fundable_amount(*, project: Project, convention: Convention) -> Decimal:
+    """The most `convention` may commit to `project` now (the review page shows it): its
+    requested amount, within the remaining envelope (`convention` annotated with
+    `remaining`), the maximum per project and the maximum share of its total cost."""
+    ceilings = [project.requested_amount, max(convention.remaining, ZERO)]
+    if convention.max_per_project is not None:
+        ceilings.append(convention.max_per_project)
+    if convention.max_share is not None:
+        ceilings.append((project.total_cost * convention.max_share / 100).quantize(Decimal("0.01")))
+    return min(ceilings)
 
 
 def previously_funded(project: Project) -> bool:
@@ -285,6 +450,16 @@ def approve_project(
         raise ValidationError({"amount": _("The approved amount must be more than zero.")})
     if not Convention.objects.visible_to(officer).filter(pk=convention.pk).exists():
         raise ValidationError({"convention": _("This convention is not one of your prefecture.")})
+    requested = project.requested_amount
+    if amount > requested:
+        raise ValidationError({"amount": _(
+            "%(amount)s is more than the project requests: %(requested)s (equipment %(equipment)s "
+            "and cash grant %(cash_grant)s)."
+        ) % {
+            "amount": format_money(amount), "requested": format_money(requested),
+            "equipment": format_money(project.equipment_value),
+            "cash_grant": format_money(project.cash_grant_amount),
+        }})
     # The lock serialises approvals on one convention: the commitments summed below cannot
     # change until this transaction ends, so two officers never overspend the envelope.
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
@@ -295,33 +470,9 @@ def approve_project(
     if convention.status != Convention.Status.ACTIVE:
         raise ValidationError({"convention": _("This convention is not active.")})
 
-    remaining = convention.envelope - committed_amount(convention)
-    if amount > remaining:
-        raise ValidationError({"amount": _(
-            "%(amount)s exceeds what remains of convention %(reference)s: %(remaining)s."
-        ) % {
-            "amount": format_money(amount), "reference": convention.reference,
-            "remaining": format_money(remaining),
-        }})
-    if convention.max_per_project is not None and amount > convention.max_per_project:
-        raise ValidationError({"amount": _(
-            "%(amount)s exceeds the maximum of %(maximum)s per project under convention "
-            "%(reference)s."
-        ) % {
-            "amount": format_money(amount), "maximum": format_money(convention.max_per_project),
-            "reference": convention.reference,
-        }})
-    if convention.max_share is not None:
-        total_cost = project_total_cost(project)
-        ceiling = (total_cost * convention.max_share / 100).quantize(Decimal("0.01"))
-        if amount > ceiling:
-            raise ValidationError({"amount": _(
-                "%(amount)s is more than %(share)s %% of the project's total cost of "
-                "%(total)s (equipment, cash grant and own contribution): at most %(ceiling)s."
-            ) % {
-                "amount": format_money(amount), "share": format_amount(convention.max_share),
-                "total": format_money(total_cost), "ceiling": format_money(ceiling),
-            }})
+    check_funding_rules(
+        project=project, convention=convention, amount=amount, total_cost=project.total_cost
+    )
 
     project.convention = convention
     project.approved_amount = amount
@@ -408,6 +559,294 @@ def abandon_project(*, project: Project, user, reason: str) -> Project:
 
 
 
+# --- amendments -------------------------------------------------------------------------
+
+# A project's approved amount may move while its money still moves; once it is closed or
+# abandoned, only downwards (what it will not spend goes back to the envelope).
+AMENDABLE_STATUSES = frozenset({Status.APPROVED, Status.EQUIPPED, Status.ACTIVE})
+REDUCIBLE_STATUSES = frozenset({Status.CLOSED, Status.ABANDONED})
+
+
+def may_request_amendment(user, project: Project) -> bool:
+    return (
+        project.status in AMENDABLE_STATUSES | REDUCIBLE_STATUSES
+        and may_act(user, "submit", project)
+    )
+
+
+def may_decide_amendment(user, amendment: Amendment) -> bool:
+    return amendment.is_pending and may_act(user, "approve", amendment.project)
+
+
+def _lock_amendment(amendment: Amendment) -> Amendment:
+    """Lock the project and its convention (the ledger's order), then the amendment."""
+    lock_ledger(projects=[amendment.project_id])
+    return Amendment.objects.select_for_update(of=("self",)).select_related(
+        "project", "project__convention"
+    ).get(pk=amendment.pk)
+
+
+@transaction.atomic
+def request_amendment(*, project: Project, user, amount: Decimal, reason: str,
+                      cash_grant: Decimal | None = None) -> Amendment:
+    """Staff ask for a new approved amount of `project` (and, if given, a new cash grant),
+    with a reason; an officer of its prefecture decides."""
+    if not may_act(user, "submit", project):
+        raise PermissionDenied(_("You may not request an amendment of this project."))
+    lock_ledger(projects=[project])
+    project.refresh_from_db()
+    reason = _require_reason(reason)
+    if project.status not in AMENDABLE_STATUSES | REDUCIBLE_STATUSES:
+        raise ValidationError(_(
+            "This project is “%(status)s”: its approved amount cannot be amended."
+        ) % {"status": project.get_status_display()}, code="invalid_transition")
+    if project.amendments.filter(status=Amendment.Status.REQUESTED).exists():
+        raise ValidationError(_(
+            "An amendment of this project is already waiting for the officer's decision."
+        ), code="pending")
+    money = project_money(project)
+    errors = {}
+    if amount is None or amount <= 0:
+        errors["amount"] = _("The approved amount must be more than zero.")
+    elif project.status in REDUCIBLE_STATUSES and amount > money.approved:
+        errors["amount"] = _(
+            "This project is “%(status)s”: its approved amount can only be lowered (now %(approved)s)."
+        ) % {"status": project.get_status_display(), "approved": format_money(money.approved)}
+    elif amount < money.spent:
+        errors["amount"] = _(
+            "%(amount)s is less than what the project has already engaged and paid: %(spent)s."
+        ) % {"amount": format_money(amount), "spent": format_money(money.spent)}
+    if cash_grant is not None:
+        if cash_grant < 0:
+            errors["cash_grant"] = _("The amount cannot be negative.")
+        elif cash_grant < money.paid:
+            errors["cash_grant"] = _(
+                "%(amount)s is less than the cash grant already paid: %(paid)s."
+            ) % {"amount": format_money(cash_grant), "paid": format_money(money.paid)}
+        elif cash_grant == money.cash_grant:
+            cash_grant = None
+    if not errors and amount == money.approved and cash_grant is None:
+        errors["amount"] = _("This is the approved amount already: nothing to amend.")
+    if errors:
+        raise ValidationError(errors)
+    amendment = Amendment.objects.create(
+        project=project, previous_amount=money.approved, requested_amount=amount,
+        previous_cash_grant=money.cash_grant, cash_grant_amount=cash_grant, reason=reason,
+        requested_by=user,
+    )
+    transaction.on_commit(lambda: notifications.notify_amendment_requested(amendment))
+    return amendment
+
+
+@transaction.atomic
+def withdraw_amendment(*, amendment: Amendment, user) -> Amendment:
+    """Staff take back a request not yet decided."""
+    if not may_act(user, "submit", amendment.project):
+        raise PermissionDenied(_("You may not withdraw this amendment."))
+    amendment = _lock_amendment(amendment)
+    _ensure_pending(amendment)
+    amendment.status = Amendment.Status.WITHDRAWN
+    amendment.decided_by = user
+    amendment.decided_at = timezone.now()
+    amendment.save(update_fields=["status", "decided_by", "decided_at"])
+    return amendment
+
+
+def _ensure_pending(amendment: Amendment) -> None:
+    if not amendment.is_pending:
+        raise ValidationError(_("This amendment is “%(status)s”: it has been dealt with.") % {
+            "status": amendment.get_status_display()}, code="invalid_transition")
+
+
+@transaction.atomic
+def approve_amendment(*, amendment: Amendment, officer, amount: Decimal, reason: str) -> Amendment:
+    """An officer of the project's prefecture grants the amendment (`amount`, at most what
+    was asked) under the same rules as the first approval, the convention locked: what
+    remains of the envelope once the project's current commitment is given back, the
+    maximum per project and the maximum share of its total cost; never below what the
+    project has already engaged and paid."""
+    if not may_act(officer, "approve", amendment.project):
+        raise PermissionDenied(_("Only an officer of the project's prefecture may decide this amendment."))
+    amendment = _lock_amendment(amendment)
+    _ensure_pending(amendment)
+    reason = _require_reason(reason)
+    project = amendment.project
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": _("The approved amount must be more than zero.")})
+    if amount > amendment.requested_amount:
+        raise ValidationError({"amount": _(
+            "%(amount)s is more than the amendment asks: %(requested)s."
+        ) % {"amount": format_money(amount), "requested": format_money(amendment.requested_amount)}})
+    if project.status not in AMENDABLE_STATUSES | REDUCIBLE_STATUSES:
+        # An admin's correction may have taken the project back before its approval.
+        raise ValidationError(_(
+            "This project is “%(status)s”: its approved amount cannot be amended."
+        ) % {"status": project.get_status_display()}, code="invalid_transition")
+    convention = project.convention
+    if project.status in REDUCIBLE_STATUSES and amount > project.approved_amount:
+        raise ValidationError({"amount": _(
+            "This project is “%(status)s”: its approved amount can only be lowered (now %(approved)s)."
+        ) % {"status": project.get_status_display(), "approved": format_money(project.approved_amount)}})
+    if convention.status != Convention.Status.ACTIVE and amount > project.approved_amount:
+        raise ValidationError({"amount": _(
+            "Convention %(reference)s is not active: an approved amount can only be lowered."
+        ) % {"reference": convention.reference}})
+    money = project_money(project)
+    if amount < money.spent:
+        raise ValidationError({"amount": _(
+            "%(amount)s is less than what the project has already engaged and paid: %(spent)s."
+        ) % {"amount": format_money(amount), "spent": format_money(money.spent)}})
+    cash_grant = money.cash_grant if amendment.cash_grant_amount is None else amendment.cash_grant_amount
+    if cash_grant < money.paid:
+        raise ValidationError(_(
+            "The cash grant asked (%(amount)s) is less than what is already paid: %(paid)s."
+        ) % {"amount": format_money(cash_grant), "paid": format_money(money.paid)})
+    if amount > money.approved or cash_grant != money.cash_grant:
+        # A lower amount only gives back to the envelope: the rules bind what is added.
+        check_funding_rules(
+            project=project, convention=convention, amount=amount, already_committed=money.approved,
+            total_cost=money.total_cost - money.cash_grant + cash_grant,
+        )
+    amendment.status = Amendment.Status.APPROVED
+    amendment.decided_amount = amount
+    amendment.decided_by = officer
+    amendment.decided_at = timezone.now()
+    amendment.decision_reason = reason
+    amendment.save(update_fields=["status", "decided_amount", "decided_by", "decided_at", "decision_reason"])
+    project.approved_amount = amount
+    project.cash_grant_amount = cash_grant
+    project.save(update_fields=["approved_amount", "cash_grant_amount", "updated_at"])
+    refresh_convention_figures(conventions=[convention.pk])  # under the lock taken above
+    transaction.on_commit(lambda: notifications.notify_amendment_decided(amendment))
+    return amendment
+
+
+@transaction.atomic
+def refuse_amendment(*, amendment: Amendment, officer, reason: str) -> Amendment:
+    if not may_act(officer, "approve", amendment.project):
+        raise PermissionDenied(_("Only an officer of the project's prefecture may decide this amendment."))
+    amendment = _lock_amendment(amendment)
+    _ensure_pending(amendment)
+    amendment.decision_reason = _require_reason(reason)
+    amendment.status = Amendment.Status.REFUSED
+    amendment.decided_by = officer
+    amendment.decided_at = timezone.now()
+    amendment.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    transaction.on_commit(lambda: notifications.notify_amendment_decided(amendment))
+    return amendment
+
+
+@transaction.atomic
+def change_planned_equipment(*, project: Project, user, formset) -> Project:
+    """Staff add equipment lines to an approved project, or correct those not yet on an
+    order (an extra machine, a supplier's new price), through `formset` (validated, of
+    `grants.forms.EquipmentFormSet`). Nothing is engaged until ordered, and the orders stay
+    within the approved amount: what the lines add beyond it waits for an amendment."""
+    if not may_act(user, "submit", project):
+        raise PermissionDenied(_("You may not change the equipment of this project."))
+    lock_ledger(projects=[project])  # orders take lines after this lock: none meanwhile
+    project.refresh_from_db()
+    if project.status != Status.APPROVED:
+        raise ValidationError(_(
+            "This project is “%(status)s”: its equipment lines can no longer change."
+        ) % {"status": project.get_status_display()}, code="invalid_transition")
+    touched = [form.instance.pk for form in formset.forms if form.instance.pk and form.has_changed()]
+    ordered = EquipmentItem.objects.filter(pk__in=touched, purchase_order__isnull=False)
+    if ordered.exists():
+        raise ValidationError(_("The line “%(line)s” is on a purchase order: it cannot be changed.") % {
+            "line": ordered.first().designation})
+    formset.save()
+    return project
+
+
+# --- invoices ---------------------------------------------------------------------------
+
+def allocate(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """`amount` shared in proportion to `weights`, to the centime, the shares adding up
+    to `amount` exactly (the centimes left by rounding down go to the largest remainders,
+    the first line on a tie). Equal shares when every weight is zero."""
+    if not weights:
+        return []
+    cents = int((amount * 100).to_integral_value())
+    if not any(weights):
+        weights = [Decimal(1)] * len(weights)
+    whole = sum(weights)
+    exact = [Decimal(cents) * weight / whole for weight in weights]
+    shares = [int(value.to_integral_value(rounding=ROUND_DOWN)) for value in exact]
+    left = cents - sum(shares)
+    for index in sorted(range(len(exact)), key=lambda i: (shares[i] - exact[i], i))[:left]:
+        shares[index] += 1
+    return [Decimal(share).scaleb(-2) for share in shares]
+
+
+def invoice_shares(order: PurchaseOrder, amount: Decimal, lines: list[EquipmentItem]) -> dict[int, Decimal]:
+    """Each line's share of an invoice of `amount` on `order`: in proportion to the line's
+    quantity × unit price."""
+    shares = allocate(amount, [line.total for line in lines])
+    return {line.pk: share for line, share in zip(lines, shares, strict=True)}
+
+
+def amendment_covers(project: Project, order: PurchaseOrder) -> bool:
+    """Whether an amendment of `project` was approved since `order` was made: what lets its
+    invoice be above the order's total (the higher price was decided by an officer)."""
+    return project.amendments.filter(
+        status=Amendment.Status.APPROVED, decided_at__gte=order.created_at
+    ).exists()
+
+
+def check_invoice(*, order: PurchaseOrder, amount: Decimal, lines: list[EquipmentItem]) -> dict[int, Decimal]:
+    """The rules of an invoice of `amount` on `order` (its `lines` locked, their projects
+    and conventions too): at most the order's total, unless each project whose share of
+    it grows had an amendment approved since the order; and no project above its approved
+    amount. Returns each line's share."""
+    shares = invoice_shares(order, amount, lines)
+    by_project: dict[int, list[EquipmentItem]] = {}
+    for line in lines:
+        by_project.setdefault(line.project_id, []).append(line)
+    projects = Project.objects.in_bulk(by_project)
+    total = sum((line.total for line in lines), ZERO)
+    for project_id, project_lines in sorted(by_project.items()):
+        project = projects[project_id]
+        before = sum((line.cost for line in project_lines), ZERO)
+        after = sum((shares[line.pk] for line in project_lines), ZERO)
+        ordered = sum((line.total for line in project_lines), ZERO)
+        if after > ordered and not amendment_covers(project, order):
+            raise ValidationError({"invoice_amount": ValidationError(_(
+                "This invoice of %(amount)s is above the order's total of %(total)s: project "
+                "%(project)s would pay %(share)s for lines ordered at %(ordered)s. A higher price is "
+                "accepted only through an amendment of the project's approved amount, decided "
+                "after the order: request it, then record the invoice."
+            ) % {
+                "amount": format_money(amount), "total": format_money(total),
+                "project": project.reference, "share": format_money(after),
+                "ordered": format_money(ordered),
+            }, code="above_order")})
+        money = project_money(project)
+        ensure_within_approved(
+            project, adding=after, spent_after=money.spent - before + after, approved=money.approved,
+            field="invoice_amount", message=_(
+                "This invoice (%(amount)s of it for project %(project)s) would bring the project "
+                "to %(spent)s engaged and paid, above its approved amount of %(approved)s."
+            ),
+        )
+    return shares
+
+
+def allocate_invoice(order: PurchaseOrder) -> None:
+    """Write each line's share of `order`'s invoice (none when it is not invoiced): after
+    `record_invoice`, and after an admin's correction of the order or its lines. Lines
+    whose share does not change are not saved (no history row)."""
+    lines = list(EquipmentItem.objects.filter(purchase_order=order.pk).order_by("pk"))
+    if order.status == PurchaseOrder.Status.INVOICED and order.invoice_amount is not None:
+        shares = invoice_shares(order, order.invoice_amount, lines)
+    else:
+        shares = {}
+    for line in lines:
+        share = shares.get(line.pk)
+        if line.invoiced_amount != share:
+            line.invoiced_amount = share
+            line.save(update_fields=["invoiced_amount"])
+
 # --- convention figures -----------------------------------------------------------------
 
 @transaction.atomic
@@ -417,14 +856,16 @@ def refresh_convention_figures(*, conventions: Iterable) -> None:
     as `with_budget_figures()` computes them.
 
     Called, in their transaction and after their own writes, by every door that changes
-    what those figures sum: `approve_project`; `procurement.record_disbursement` and
-    `record_invoice`; in the admin, saving (history revert included) or deleting a
-    project (with its equipment lines inline), an equipment line, a payment or a purchase
-    order (`grants.admin.ConventionFiguresAdminMixin`); the bench seed after its bulk
-    inserts. The other moves do not change what they sum: a project's convention and
-    amount are set at approval only, and every later state still counts as committed;
-    staff change a line's quantity and price only while its project is a draft or
-    returned (before any order); an order only moves forward to invoiced, where it stays.
+    what those figures sum: `approve_project` and `approve_amendment`;
+    `procurement.record_disbursement` and `record_invoice`; in the admin, saving (history
+    revert included) or deleting a project (with its equipment lines inline), an
+    equipment line, a payment, a purchase order or a convention
+    (`grants.admin.LedgerAdminMixin`); the bench seed after its bulk inserts. The other
+    moves do not change what they sum: a project's convention is set at approval only,
+    its amount then only by an amendment, and every later state still counts as
+    committed; staff change a line's quantity and price only while its project is a draft
+    or returned (before any order); an order only moves forward to invoiced, where it
+    stays. (What orders engage is not stored: the doors sum it under their locks.)
 
     The conventions' rows are locked first, in key order (the lock `approve_project`
     takes), then the sums run in a new statement, which under READ COMMITTED reads every

@@ -34,6 +34,17 @@ urlpatterns = [
     path("projects/<uuid:public_id>/launch/", views.ProjectLaunchView.as_view(), name="project_launch"),
     path("projects/<uuid:public_id>/close/", views.ProjectCloseView.as_view(), name="project_close"),
     path("projects/<uuid:public_id>/abandon/", views.ProjectAbandonView.as_view(), name="project_abandon"),
+    path(
+        "projects/<uuid:public_id>/equipment/", views.ProjectEquipmentView.as_view(),
+        name="project_equipment",
+    ),
+    path(
+        "projects/<uuid:public_id>/amendments/new/", views.AmendmentRequestView.as_view(),
+        name="amendment_create",
+    ),
+    path("amendments/", views.AmendmentListView.as_view(), name="amendment_list"),
+    path("amendments/<int:pk>/", views.AmendmentDetailView.as_view(), name="amendment_decide"),
+    path("amendments/<int:pk>/withdraw/", views.AmendmentWithdrawView.as_view(), name="amendment_withdraw"),
     path("review/", views.ReviewQueueView.as_view(), name="review_queue"),
     path("review/<uuid:public_id>/", views.ProjectReviewView.as_view(), name="project_review"),
 ]

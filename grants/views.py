@@ -24,6 +24,7 @@ from django_filters.views import FilterView
 from beneficiaries.models import Beneficiary
 from reintegration.audit.models import AccessLog, log_access
 from reintegration.common.exports import ExportMixin
+from reintegration.common.money import format_money
 from reintegration.common.pagination import ListPaginator
 from reintegration.common.uploads import EXTENSIONS, sniff_content_type
 from reintegration.common.views import RememberFiltersMixin
@@ -32,6 +33,8 @@ from . import funding, services
 from .exports import CONVENTION_COLUMNS, PROJECT_COLUMNS
 from .filters import ConventionFilter, ProjectFilter
 from .forms import (
+    AmendmentApproveForm,
+    AmendmentRequestForm,
     ApproveForm,
     ConventionForm,
     ConventionPartnerFormSet,
@@ -44,6 +47,7 @@ from .forms import (
 )
 from .models import (
     ZERO,
+    Amendment,
     Convention,
     ConventionPartner,
     EquipmentItem,
@@ -61,11 +65,21 @@ from .models import (
 PRICE_TOLERANCE = Decimal("0.30")
 
 
+# A step refused for money goes on top of the form, where it is read first: the figures
+# concern the whole step, not one field.
+MONEY_REFUSALS = {"above_approved", "above_order"}
+
+
 def put_errors_on_form(form, error: ValidationError) -> None:
     """A service's error goes on the field it names, or on top of the form."""
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+            on_top = [e for e in errors if e.code in MONEY_REFUSALS]
+            others = [e for e in errors if e.code not in MONEY_REFUSALS]
+            if on_top:
+                form.add_error(None, on_top)
+            if others:
+                form.add_error(field if field in form.fields else None, others)
     else:
         form.add_error(None, error)
 
@@ -137,8 +151,9 @@ def project_file_context(project: Project, user) -> dict:
     """Everything the project page and the review page show of the file (`project` as
     their `get_project_queryset` fetches it)."""
     lines = priced_lines(project)
-    equipment_total = sum((line.total for line in lines), ZERO)
-    total_cost = equipment_total + project.cash_grant_amount + project.own_contribution
+    # The payments once, for the money figures here and the procurement panel.
+    prefetch_related_objects([project], "disbursements")
+    money = services.ProjectMoney.of_rows(project, lines, project.disbursements.all())
     funded_before = []
     if project.has_other_funding:  # with_other_funding(): no query for a first funding
         funded_before = list(
@@ -147,16 +162,32 @@ def project_file_context(project: Project, user) -> dict:
             .exclude(pk=project.pk)
             .select_related("convention")
         )
-    events, reviews = file_history(project)
+    events, reviews, amendment_steps = file_history(project)
+    decided = {step["amendment"].pk for step in amendment_steps if step["step"] != Amendment.Status.REQUESTED}
+    pending = [step["amendment"] for step in amendment_steps if step["amendment"].pk not in decided]
     return {
         "project": project,
         "lines": lines,
-        "equipment_total": equipment_total,
-        "total_cost": total_cost,
+        "equipment_total": money.equipment,
+        "total_cost": money.total_cost,
+        "money": money,
         "flagged_count": sum(1 for line in lines if line.price_flag),
         "convention": convention_figures(project),
         "events": events,
         "reviews": reviews,
+        # The workflow's moves and the amendments' steps, in the order they happened.
+        "timeline": sorted(
+            [{"at": event.at, "event": event} for event in events] + amendment_steps,
+            key=lambda entry: entry["at"],
+        ),
+        "amendments": sorted(
+            {step["amendment"].pk: step["amendment"] for step in amendment_steps}.values(),
+            key=lambda amendment: amendment.pk,
+        ),
+        "pending_amendment": pending[0] if pending else None,
+        "may_request_amendment": not pending and services.may_request_amendment(user, project),
+        "may_change_equipment": project.status == Project.Status.APPROVED
+        and services.may_act(user, "submit", project),
         "funded_before": funded_before,
         "actions": services.available_actions(user, project),
         "may_edit": services.may_edit(user, project),
@@ -255,6 +286,18 @@ class ConventionUpdateView(ConventionCreateView, UpdateView):
 
     def get_queryset(self):
         return Convention.objects.visible_to(self.request.user)
+
+    def form_valid(self, form):
+        # The form checked the envelope against the commitments; an approval may have
+        # come since: checked again under the convention's lock, with the save.
+        with transaction.atomic():
+            try:
+                services.check_envelope(convention=self.object, envelope=form.cleaned_data["envelope"])
+            except ValidationError as error:
+                put_errors_on_form(form, error)
+                transaction.set_rollback(True)
+                return self.form_invalid(form)
+            return super().form_valid(form)
 
     def get_crumbs(self):
         return [*convention_crumbs(self.object), (_("Edit"), None)]
@@ -886,6 +929,7 @@ class ProjectReviewView(ScopedProjectMixin, View):
 
     def forms(self, data=None, decision=None):
         user, project = self.request.user, self.project
+        priced_lines(project)  # the lines once, for the amount requested and the file
         return {
             "approve_form": ApproveForm(
                 data if decision == Review.Decision.APPROVE else None,
@@ -904,7 +948,15 @@ class ProjectReviewView(ScopedProjectMixin, View):
             "page_title": self.page_title,
         }
         context["may_review"] = "approve" in context["actions"]
-        context["conventions"] = forms["approve_form"].fields["convention"].queryset
+        # The conventions once: their figures for the table (one grouped sum), and the
+        # select's options from the same rows.
+        field = forms["approve_form"].fields["convention"]
+        conventions = list(field.queryset)
+        attach_budget_figures(conventions, disbursed=False)
+        for convention in conventions:
+            convention.fundable = services.fundable_amount(project=self.project, convention=convention)
+        field.choices = [("", field.empty_label), *((c.pk, c.reference) for c in conventions)]
+        context["conventions"] = conventions
         return render(self.request, self.template_name, context, status=status)
 
     def get(self, request, *args, **kwargs):
@@ -948,3 +1000,259 @@ class ProjectReviewView(ScopedProjectMixin, View):
             services.reject_project(project=project, officer=officer, reason=data["reason"])
         else:
             services.return_project(project=project, officer=officer, reason=data["reason"])
+
+
+# --- amendments -------------------------------------------------------------------------
+
+class AmendmentRequestView(ScopedProjectMixin, FormView):
+    """Staff ask for a new approved amount (and cash grant) of a funded project."""
+
+    permission_required = "grants.add_amendment"
+    template_name = "grants/amendment_form.html"
+    form_class = AmendmentRequestForm
+
+    @property
+    def page_title(self):
+        return _("Request an amendment")
+
+    def get_project_queryset(self, user):
+        return super().get_project_queryset(user).select_related("convention__figures")
+
+    def money(self):
+        return services.project_money(self.project)
+
+    def get_initial(self):
+        money = self.money()
+        # What the project would need as things stand: its lines and cash grant, or what
+        # it has already engaged and paid if that is more.
+        return {"amount": max(money.requested, money.spent)}
+
+    def get_context_data(self, **kwargs):
+        kwargs.update(
+            money=self.money(),
+            convention=convention_figures(self.project),
+            pending=self.project.amendments.filter(status=Amendment.Status.REQUESTED).first(),
+            allowed=services.may_request_amendment(self.request.user, self.project),
+        )
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        try:
+            amendment = services.request_amendment(
+                project=self.project, user=self.request.user, amount=form.cleaned_data["amount"],
+                cash_grant=form.cleaned_data["cash_grant"], reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            if getattr(error, "code", None) in {"invalid_transition", "pending"}:
+                messages.error(self.request, " ".join(error.messages))
+                return HttpResponseRedirect(self.project.get_absolute_url())
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _(
+            "Amendment of project %(reference)s requested: the officers of the prefecture decide it."
+        ) % {"reference": self.project.reference})
+        return HttpResponseRedirect(amendment.get_absolute_url())
+
+
+class AmendmentListView(CrumbsMixin, PermissionRequiredMixin, ListView):
+    """The amendments of the user's prefectures: those waiting for a decision first (the
+    officers' list of what to decide), or all of them."""
+
+    permission_required = "grants.view_amendment"
+    raise_exception = True
+    template_name = "grants/amendment_list.html"
+    context_object_name = "amendments"
+    paginate_by = 25
+
+    def showing_all(self) -> bool:
+        return self.request.GET.get("show") == "all"
+
+    def get_queryset(self):
+        amendments = (
+            Amendment.objects.visible_to(self.request.user)
+            .select_related("project", "project__beneficiary", "project__convention",
+                            "requested_by", "decided_by")
+        )
+        if self.showing_all():
+            return amendments.order_by("-requested_at", "-pk")
+        return amendments.pending().order_by("requested_at", "pk")
+
+    def get_context_data(self, **kwargs):
+        kwargs["showing_all"] = self.showing_all()
+        return super().get_context_data(**kwargs)
+
+    def get_crumbs(self):
+        return [(_("Amendments"), None)]
+
+
+class AmendmentDetailView(PermissionRequiredMixin, View):
+    """One amendment with the project's money and its convention's budget; an officer of
+    the prefecture approves or refuses it here (each form posts `decision`)."""
+
+    permission_required = "grants.view_amendment"
+    raise_exception = True
+    template_name = "grants/amendment_detail.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.amendment = get_object_or_404(
+                Amendment.objects.visible_to(request.user).select_related(
+                    "project", "project__beneficiary", "project__prefecture", "project__convention__figures",
+                    "project__convention__partner", "requested_by", "decided_by",
+                ),
+                pk=kwargs["pk"],
+            )
+            self.project = services.fetched_in_scope(request.user, self.amendment.project)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_permission_required(self):
+        if self.request.method == "POST":
+            return ["grants.change_amendment"]
+        return [self.permission_required]
+
+    def forms(self, data=None, decision=None):
+        amendment = self.amendment
+        return {
+            "approve_form": AmendmentApproveForm(
+                data if decision == "approve" else None, prefix="approve",
+                initial={"amount": amendment.requested_amount},
+            ),
+            "refuse_form": ReasonForm(data if decision == "refuse" else None, prefix="refuse"),
+        }
+
+    def render(self, forms, status=200):
+        amendment, project = self.amendment, self.project
+        money = services.project_money(project)
+        convention = convention_figures(project)
+        asked_cash = (
+            money.cash_grant if amendment.cash_grant_amount is None else amendment.cash_grant_amount
+        )
+        context = {
+            "amendment": amendment,
+            "project": project,
+            "money": money,
+            "convention": convention,
+            # The project's total cost with the cash grant asked, and the convention's
+            # remaining envelope once the project's current commitment is given back.
+            "total_cost_after": money.total_cost - money.cash_grant + asked_cash,
+            "remaining_for_it": convention.remaining + money.approved if convention else None,
+            "may_decide": services.may_decide_amendment(self.request.user, amendment),
+            "may_withdraw": amendment.is_pending and services.may_act(self.request.user, "submit", project)
+            and self.request.user.has_perm("grants.add_amendment"),
+            "crumbs": [(_("Amendments"), reverse("grants:amendment_list")),
+                       (project.reference, project.get_absolute_url()), (self.page_title(), None)],
+            "page_title": self.page_title(),
+            **forms,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def page_title(self):
+        return _("Amendment of %(reference)s") % {"reference": self.project.reference}
+
+    def get(self, request, *args, **kwargs):
+        return self.render(self.forms())
+
+    def post(self, request, *args, **kwargs):
+        decision = request.POST.get("decision")
+        if decision not in {"approve", "refuse"}:
+            messages.error(request, _("Choose a decision."))
+            return self.render(self.forms(), status=400)
+        forms = self.forms(request.POST, decision)
+        form = forms[f"{decision}_form"]
+        if not form.is_valid():
+            return self.render(forms)
+        try:
+            if decision == "approve":
+                services.approve_amendment(
+                    amendment=self.amendment, officer=request.user, amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                )
+            else:
+                services.refuse_amendment(
+                    amendment=self.amendment, officer=request.user, reason=form.cleaned_data["reason"]
+                )
+        except ValidationError as error:
+            if getattr(error, "code", None) == "invalid_transition":
+                messages.error(request, " ".join(error.messages))
+                return HttpResponseRedirect(self.amendment.get_absolute_url())
+            put_errors_on_form(form, error)
+            return self.render(forms)
+        messages.success(request, {
+            "approve": _("Amendment of project %(reference)s approved."),
+            "refuse": _("Amendment of project %(reference)s refused."),
+        }[decision] % {"reference": self.project.reference})
+        return HttpResponseRedirect(reverse("grants:amendment_list"))
+
+
+class AmendmentWithdrawView(PermissionRequiredMixin, View):
+    permission_required = "grants.add_amendment"
+    raise_exception = True
+    http_method_names = ["post"]
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.amendment = get_object_or_404(
+                Amendment.objects.visible_to(request.user).select_related("project"), pk=kwargs["pk"]
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.withdraw_amendment(amendment=self.amendment, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Amendment request withdrawn."))
+        return HttpResponseRedirect(self.amendment.project.get_absolute_url())
+
+
+class ProjectEquipmentView(ScopedProjectMixin, View):
+    """The equipment lines of an approved project: staff add a machine or correct a line
+    not yet ordered; what goes beyond the approved amount is ordered after an amendment."""
+
+    permission_required = "grants.change_project"
+    template_name = "grants/project_equipment.html"
+
+    @property
+    def page_title(self):
+        return _("Equipment lines")
+
+    def render(self, formset, status=200):
+        money = services.project_money(self.project)
+        context = {
+            "project": self.project, "formset": formset, "money": money,
+            "allowed": self.project.status == Project.Status.APPROVED
+            and services.may_act(self.request.user, "submit", self.project),
+            "crumbs": self.get_crumbs(), "page_title": self.page_title,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def formset(self, data=None):
+        return EquipmentFormSet(data, instance=self.project, prefix="lines")
+
+    def get(self, request, *args, **kwargs):
+        return self.render(self.formset())
+
+    def post(self, request, *args, **kwargs):
+        formset = self.formset(request.POST)
+        if not formset.is_valid():
+            messages.error(request, _("The lines were not saved: correct the fields shown below."))
+            return self.render(formset)
+        try:
+            services.change_planned_equipment(project=self.project, user=request.user, formset=formset)
+        except ValidationError as error:
+            if getattr(error, "code", None) == "invalid_transition":
+                messages.error(request, " ".join(error.messages))
+                return HttpResponseRedirect(self.project.get_absolute_url())
+            for message in error.messages:
+                messages.error(request, message)
+            return self.render(formset)
+        money = services.project_money(self.project)
+        messages.success(request, _("Equipment lines of %(reference)s saved.") % {
+            "reference": self.project.reference})
+        if money.requested > money.approved:
+            messages.warning(request, _(
+                "The project now requests %(requested)s, more than its approved %(approved)s: "
+                "request an amendment before ordering what goes beyond."
+            ) % {"requested": format_money(money.requested), "approved": format_money(money.approved)})
+        return HttpResponseRedirect(self.project.get_absolute_url())

@@ -199,7 +199,6 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     title = "Boulangerie de quartier"
     sector = factory.SubFactory(SectorFactory)
     prefecture = factory.SelfAttribute("beneficiary.prefecture")
-    requested_amount = Decimal("60000.00")
     cash_grant_amount = Decimal("5000.00")
 
     @classmethod

@@ -43,9 +43,11 @@ def assert_every_convention_stores_its_computed_figures():
         assert stored(convention) == computed(convention), convention.reference
 
 
-def invoice(staff, order, amount="0.00"):
+def invoice(staff, order, amount=None):
+    """The supplier's invoice of `order`: its lines' total unless `amount` says otherwise."""
+    amount = order.total if amount is None else Decimal(amount)
     return procurement.record_invoice(
-        purchase_order=order, invoice_number=f"F-{order.pk}", invoice_amount=Decimal(amount), user=staff
+        purchase_order=order, invoice_number=f"F-{order.pk}", invoice_amount=amount, user=staff
     )
 
 
@@ -53,8 +55,11 @@ def invoiced_order(staff, convention, lines):
     return invoice(staff, delivered_order(staff, convention, SupplierFactory(), lines))
 
 
-def approved(staff, officer, convention, amount="20000.00"):
-    return approve(submitted_project(staff), officer, convention, amount)
+def approved(staff, officer, convention, amount="35000.00"):
+    """A project of 30,000 DH of equipment approved for `amount`, its cash grant making up
+    the rest of what it requests (at least 5,000 DH)."""
+    cash_grant = max(Decimal("5000.00"), Decimal(amount) - Decimal("30000.00"))
+    return approve(submitted_project(staff, cash_grant_amount=cash_grant), officer, convention, amount)
 
 
 # --- the services ---------------------------------------------------------------------
@@ -75,8 +80,8 @@ def test_a_payment_and_an_invoice_store_the_disbursed_amount(staff, officer):
     assert stored(convention) == (Decimal("40000.00"), Decimal("3000.00"))
     order = delivered_order(staff, convention, SupplierFactory(), list(project.equipment_items.all()))
     assert stored(convention)[1] == Decimal("3000.00")  # delivered, not yet invoiced
-    invoice(staff, order, "29000.00")  # the lines' 30,000 DH count, not the invoice's amount
-    assert stored(convention) == (Decimal("40000.00"), Decimal("33000.00"))
+    invoice(staff, order, "29000.00")  # the invoice counts, not the lines' 30,000 DH
+    assert stored(convention) == (Decimal("40000.00"), Decimal("32000.00"))
 
 
 def test_the_pages_show_the_stored_figures(client_for, auditor, staff, officer):
@@ -122,7 +127,10 @@ def test_changing_an_invoiced_line_in_the_admin_refreshes_the_figures(client_for
     data = admin_form(client, change_url(item))
     response = client.post(change_url(item), {**data, "quantity": "2", "unit_price": "12000.00"})
     assert response.status_code == 302
-    assert stored(world.first) == (Decimal("40000.00"), Decimal("46000.00"))
+    # The invoice's 30,000 DH are shared again among the lines (24,000 : 10,000 : 10,000).
+    item.refresh_from_db()
+    assert item.invoiced_amount == Decimal("16363.64")
+    assert stored(world.first) == (Decimal("40000.00"), Decimal("32000.00"))
     assert_every_convention_stores_its_computed_figures()
 
 
@@ -141,9 +149,11 @@ def test_deleting_in_the_admin_refreshes_the_figures(client_for, admin_user, wor
     payment = Disbursement.objects.get(project=world.projects[0])
     client.post(reverse("admin:grants_disbursement_delete", args=[payment.pk]), {"post": "yes"})
     assert stored(world.first)[1] == Decimal("30000.00")
+    # A line on an order is part of the supplier's document: it is not deleted.
     item = world.projects[0].equipment_items.first()
-    client.post(reverse("admin:grants_equipmentitem_delete", args=[item.pk]), {"post": "yes"})
-    assert stored(world.first)[1] == Decimal("20000.00")
+    response = client.post(reverse("admin:grants_equipmentitem_delete", args=[item.pk]), {"post": "yes"})
+    assert response.status_code == 403
+    assert stored(world.first)[1] == Decimal("30000.00")
     assert_every_convention_stores_its_computed_figures()
 
 
@@ -157,7 +167,9 @@ def test_deleting_in_bulk_in_the_admin_refreshes_every_convention(client_for, ad
             "action": "delete_selected", "post": "yes",
             "_selected_action": [str(pk) for pk in rows.values_list("pk", flat=True)],
         })
-    assert stored(world.first)[1] == Decimal("10000.00")
+    # The payments went; the lines, on their supplier's order, stayed.
+    assert EquipmentItem.objects.count() == 6
+    assert stored(world.first)[1] == Decimal("30000.00")
     assert stored(world.second)[1] == Decimal("30000.00")
     assert_every_convention_stores_its_computed_figures()
 
@@ -171,8 +183,17 @@ def test_editing_a_project_s_lines_inline_in_the_admin_refreshes_the_figures(
     first_line = next(key for key in data if key.endswith("-unit_price"))
     deleted = first_line.replace("-unit_price", "-DELETE")
     response = client.post(change_url(project), {**data, deleted: "on"})
+    # A line on an order is kept; another line, added inline, is a planned one.
+    assert response.status_code == 200
+    assert "est sur un bon de commande" in page(response) or "is on a purchase order" in page(response)
+    assert stored(world.second) == (Decimal("35000.00"), Decimal("32000.00"))
+    added = {**data, "equipment_items-TOTAL_FORMS": str(int(data["equipment_items-TOTAL_FORMS"]) + 1)}
+    index = int(data["equipment_items-TOTAL_FORMS"])
+    added.update({f"equipment_items-{index}-designation": "Étagère", f"equipment_items-{index}-quantity": "1",
+                  f"equipment_items-{index}-unit_price": "900.00"})
+    response = client.post(change_url(project), added)
     assert response.status_code == 302, response.context["adminform"].form.errors
-    assert stored(world.second) == (Decimal("35000.00"), Decimal("22000.00"))
+    assert project.equipment_items.count() == 4
     assert_every_convention_stores_its_computed_figures()
 
 
@@ -225,19 +246,20 @@ def random_world(staff, officer):
     rng = random.Random(7)
     conventions = [ConventionFactory(envelope=Decimal("2000000.00")) for _ in range(3)]
     for _index in range(20):
-        project = submitted_project(staff)
+        # 30,000 DH of equipment and a cash grant of 5,000 to 60,000 DH.
+        project = submitted_project(staff, cash_grant_amount=Decimal(rng.randrange(5_000, 60_000)))
         if rng.random() < 0.2:
             continue  # stays submitted: commits nothing
         convention = rng.choice(conventions)
-        amount = Decimal(rng.randrange(10_000, 90_000))
-        approve(project, officer, convention, str(amount))
+        amount = Decimal(rng.randrange(35_000, 90_000))
+        approve(project, officer, convention, str(min(amount, project.requested_amount)))
         if rng.random() < 0.7:
             pay(staff, project, str(rng.randrange(100, 2500)))
         if rng.random() < 0.5:
             pay(staff, project, "1000.00")
         lines = list(project.equipment_items.all())
         for item in lines[: rng.randrange(4)]:
-            item.unit_price = Decimal(rng.randrange(500, 20_000))
+            item.unit_price = Decimal(rng.randrange(500, 10_000))
             item.save(update_fields=["unit_price"])  # still planned: nothing disbursed yet
         chance = rng.random()
         if chance < 0.3:
@@ -306,7 +328,7 @@ def test_payments_invoices_and_approvals_at_the_same_moment_are_all_counted(staf
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
     convention = ConventionFactory(envelope=Decimal("1000000.00"))
-    paid = [approved(staff, officer, convention) for _ in range(4)]
+    paid = [approved(staff, officer, convention) for _ in range(4)]  # 35,000 DH each
     ordered = approved(staff, officer, convention)
     order = delivered_order(staff, convention, SupplierFactory(), list(ordered.equipment_items.all()))
     waiting = [submitted_project(staff) for _ in range(2)]
@@ -323,7 +345,7 @@ def test_payments_invoices_and_approvals_at_the_same_moment_are_all_counted(staf
 
     assert outcomes == [None] * 7
     assert stored(convention) == computed(convention)
-    assert stored(convention) == (Decimal("160000.00"), Decimal("36000.00"))
+    assert stored(convention) == (Decimal("235000.00"), Decimal("36000.00"))
 
 
 def test_a_line_on_no_invoiced_order_is_not_disbursed(staff, officer):

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from grants.models import (
+    Amendment,
     Convention,
     Disbursement,
     EquipmentItem,
@@ -27,7 +28,7 @@ from .test_grants_services import approve, submitted_project
 pytestmark = pytest.mark.django_db
 
 REGISTERED = [Partner, Convention, Sector, Project, ProjectEvent, Review, Supplier, PurchaseOrder, Quote,
-              EquipmentItem, Disbursement, FollowUpVisit]
+              EquipmentItem, Disbursement, FollowUpVisit, Amendment]
 
 
 def test_every_grants_model_is_in_the_admin():

@@ -25,7 +25,7 @@ def test_concurrent_approvals_never_exceed_the_envelope(staff, officer):
         pytest.skip("row locks need PostgreSQL")
     # Room for 4 approvals of 40,000 DH (and 20,000 DH to spare), 12 officers' clicks at once.
     convention = ConventionFactory(envelope=Decimal("180000.00"))
-    projects = [submitted_project(staff) for _ in range(APPROVALS)]
+    projects = [submitted_project(staff, cash_grant_amount=Decimal("10000.00")) for _ in range(APPROVALS)]
     start = threading.Barrier(APPROVALS)
     outcomes: dict[int, str] = {}
 

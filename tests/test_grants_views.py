@@ -58,7 +58,6 @@ def project_data(beneficiary, sector, lines, **overrides):
         "title": "Boulangerie de quartier",
         "sector": sector.pk,
         "description": "Pain et viennoiseries",
-        "requested_amount": "60000.00",
         "cash_grant_amount": "5000.00",
         "own_contribution": "6000.00",
         "expected_monthly_revenue": "9000.00",
@@ -452,7 +451,8 @@ def test_a_step_not_open_now_says_so(client_for, staff):
 
 def test_the_convention_page_derives_its_figures_from_the_projects(client_for, staff, officer):
     convention = ConventionFactory(envelope=Decimal("500000.00"))
-    approve(submitted_project(staff), officer, convention, "120000.00")
+    # 30,000 DH of equipment and a 90,000 DH cash grant requested.
+    approve(submitted_project(staff, cash_grant_amount=Decimal("90000.00")), officer, convention, "120000.00")
     services.reject_project(project=submitted_project(staff), officer=officer, reason="Non viable.")
 
     text = page(client_for(officer).get(convention.get_absolute_url()))
@@ -495,8 +495,10 @@ def test_the_conventions_export_holds_the_disbursed_figure(client_for, auditor):
     convention = ConventionFactory(envelope=Decimal("500000.00"))
     project = funded(convention, "120000.00")
     DisbursementFactory(project=project, amount=Decimal("5000.00"))
-    order = PurchaseOrderFactory(convention=convention, status=PurchaseOrder.Status.INVOICED)
-    EquipmentItemFactory(project=project, purchase_order=order, quantity=2, unit_price=Decimal("7500.00"))
+    order = PurchaseOrderFactory(convention=convention, status=PurchaseOrder.Status.INVOICED,
+                                 invoice_amount=Decimal("15000.00"))
+    EquipmentItemFactory(project=project, purchase_order=order, quantity=2, unit_price=Decimal("7500.00"),
+                         invoiced_amount=Decimal("15000.00"))
     EquipmentItemFactory(project=project, unit_price=Decimal("9999.00"))  # not invoiced
 
     response = client_for(auditor).get(reverse("grants:convention_list") + "?export=csv")
@@ -548,7 +550,7 @@ def test_only_an_admin_creates_or_edits_a_convention(client_for, admin_user, sta
 
 def test_an_envelope_below_what_is_committed_is_refused(client_for, admin_user, staff, officer):
     convention = ConventionFactory()
-    approve(submitted_project(staff), officer, convention, "40000.00")
+    approve(submitted_project(staff, cash_grant_amount=Decimal("10000.00")), officer, convention, "40000.00")
     url = reverse("grants:convention_update", args=[convention.pk])
     form = page(client_for(admin_user).get(url))
     assert convention.reference in form

@@ -8,6 +8,7 @@ import pytest
 
 from grants import procurement_demo
 from grants.models import (
+    Amendment,
     Disbursement,
     EquipmentItem,
     FollowUpVisit,
@@ -35,7 +36,8 @@ def test_the_seed_equips_the_temara_projects_and_follows_an_earlier_rabat_one_on
     staff, admin_user, temara, rabat
 ):
     users = {"staff": staff, "admin": admin_user,
-             "staff_rabat": UserFactory(role=Role.FOUNDATION_STAFF, prefectures=[rabat])}
+             "staff_rabat": UserFactory(role=Role.FOUNDATION_STAFF, prefectures=[rabat]),
+             "officer_rabat": UserFactory(role=Role.PREFECTURE_OFFICER, prefectures=[rabat])}
     convention = ConventionFactory(prefecture=temara, quote_threshold=Decimal("20000.00"))
     carpentry = SectorFactory(name_fr="Menuiserie", name_ar="نجارة", name_en="Carpentry")
     temara_projects = [approved(convention), approved(convention), approved(convention, sector=carpentry)]
@@ -47,7 +49,13 @@ def test_the_seed_equips_the_temara_projects_and_follows_an_earlier_rabat_one_on
     assert Supplier.objects.count() == 3
     assert PurchaseOrder.objects.count() == 3
     assert set(PurchaseOrder.objects.values_list("status", flat=True)) == {PurchaseOrder.Status.INVOICED}
-    assert sum(order.invoice_differs for order in PurchaseOrder.objects.all()) == 1
+    # One Témara invoice grants a discount; the Rabat one is above its order, through an
+    # amendment of the project that the Rabat officer approved first.
+    assert sum(order.invoice_differs for order in PurchaseOrder.objects.all()) == 2
+    rabat_order = PurchaseOrder.objects.get(convention=snack.convention)
+    assert rabat_order.invoice_amount == rabat_order.total + procurement_demo.RABAT_PRICE_RISE
+    amendment = snack.amendments.get()
+    assert (amendment.status, amendment.decided_amount) == (Amendment.Status.APPROVED, Decimal("61200.00"))
     assert all(order.quotes.count() == 3 for order in PurchaseOrder.objects.filter(convention=convention))
     # The Témara projects wait for the ceremony with all their equipment delivered.
     assert set(Project.objects.ready_for_ceremony()) == set(temara_projects)

@@ -223,8 +223,9 @@ def test_a_full_delivery_then_an_invoice_of_another_amount_is_flagged_on_the_pag
     order.refresh_from_db()
     assert order.status == PurchaseOrder.Status.DELIVERED
 
+    # A discount of 500 DH: below the order, the invoice is kept and flagged.
     response = client.post(reverse("grants:purchase_order_invoice", args=[order.pk]), {
-        "invoice_number": "FA-3321", "invoice_amount": "46000.00"}, follow=True)
+        "invoice_number": "FA-3321", "invoice_amount": "44500.00"}, follow=True)
 
     content = response.content.decode()
     assert "diffère du total des lignes" in content
@@ -393,7 +394,7 @@ def test_a_stopped_activity_offers_to_abandon_the_project(world, staff, client_f
 def more_orders(staff, world, count):
     for _ in range(count):
         project = ProjectFactory(status=Project.Status.ACTIVE, convention=world["convention"],
-                                 approved_amount=Decimal("1000.00"), launched_on=datetime.date(2024, 12, 6))
+                                 approved_amount=Decimal("15000.00"), launched_on=datetime.date(2024, 12, 6))
         procurement.schedule_follow_up_visits(project=project)
         item = EquipmentItemFactory(project=project)
         project.status = Project.Status.APPROVED

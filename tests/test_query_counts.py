@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from beneficiaries.models import Beneficiary
 from ceremonies.models import Ceremony
-from grants.models import EquipmentItem, FollowUpVisit, Project, ProjectEvent, PurchaseOrder
+from grants.models import Amendment, EquipmentItem, FollowUpVisit, Project, ProjectEvent, PurchaseOrder
 
 from .factories import (
     BeneficiaryFactory,
@@ -54,6 +54,8 @@ class World:
     establishment: object
     focus: Beneficiary | None = None
     focus_project: Project | None = None
+    waiting: Project | None = None  # submitted, for the review page
+    amendment: Amendment | None = None
     units: int = 0
     visits: list = field(default_factory=list)
 
@@ -93,12 +95,29 @@ class World:
         )
         self.ceremony.projects.add(project)
         # Waiting for the officer's decision: the review queue grows too.
-        ProjectFactory(
+        waiting = ProjectFactory(
             beneficiary=beneficiary, sector=sector, convention=self.convention,
             status=Project.Status.SUBMITTED, submitted_at=timezone.now(), created_by=self.staff,
         )
+        # Approved, its line still to order (the new order's page), an amendment decided.
+        approved = ProjectFactory(
+            beneficiary=beneficiary, sector=sector, convention=self.convention,
+            status=Project.Status.APPROVED, approved_amount=Decimal("15000.00"), created_by=self.staff,
+        )
+        EquipmentItemFactory(project=approved, unit_price=Decimal("9000.00"))
+        Amendment.objects.create(
+            project=approved, previous_amount=Decimal("14000.00"), requested_amount=Decimal("15000.00"),
+            previous_cash_grant=Decimal("5000.00"), reason="Prix révisé.", requested_by=self.staff,
+            status=Amendment.Status.APPROVED, decided_amount=Decimal("15000.00"), decided_by=self.officer,
+            decided_at=timezone.now(),
+        )
         if self.focus is None:
-            self.focus, self.focus_project = beneficiary, project
+            self.focus, self.focus_project, self.waiting = beneficiary, project, waiting
+            self.amendment = Amendment.objects.create(
+                project=project, previous_amount=Decimal("25000.00"), requested_amount=Decimal("27000.00"),
+                previous_cash_grant=Decimal("5000.00"), reason="Une vitrine de plus.",
+                requested_by=self.staff,
+            )
         else:
             # The focus file gains documents, projects and visits: its page must not.
             DocumentFactory(beneficiary=self.focus, uploaded_by=self.staff)
@@ -151,6 +170,15 @@ PAGES = [
     ("dashboard", "auditor", {}, ""),
     ("dashboard", "staff", {}, ""),
     ("audit:list", "auditor", {}, ""),
+    # The pages that commit, engage and spend money (the ledger, issue 16).
+    ("grants:project_review", "officer", {"public_id": lambda w: w.waiting.public_id}, ""),
+    ("grants:disbursement_create", "staff", {"public_id": lambda w: w.focus_project.public_id}, ""),
+    ("grants:purchase_order_create_lines", "staff", {"convention_pk": lambda w: w.convention.pk}, ""),
+    ("grants:amendment_create", "staff", {"public_id": lambda w: w.focus_project.public_id}, ""),
+    ("grants:amendment_list", "officer", {}, ""),
+    ("grants:amendment_list", "auditor", {}, "show=all"),
+    ("grants:amendment_decide", "officer", {"pk": lambda w: w.amendment.pk}, ""),
+    ("dashboard:convention_ledger", "auditor", {"pk": lambda w: w.convention.pk}, ""),
 ]
 
 

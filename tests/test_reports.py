@@ -48,10 +48,11 @@ def convention(temara):
     )
     ProjectFactory(beneficiary=woman, convention=convention)  # draft: not funded
     DisbursementFactory(project=first, amount=Decimal("5000.00"))
-    order = PurchaseOrderFactory(convention=convention, status=PurchaseOrder.Status.INVOICED)
+    order = PurchaseOrderFactory(convention=convention, status=PurchaseOrder.Status.INVOICED,
+                                 invoice_amount=Decimal("12000.00"))
     EquipmentItemFactory(
         project=first, quantity=3, unit_price=Decimal("4000.00"), purchase_order=order,
-        status=EquipmentItem.Status.HANDED_OVER,
+        status=EquipmentItem.Status.HANDED_OVER, invoiced_amount=Decimal("12000.00"),
     )
     EquipmentItemFactory(
         project=second, quantity=1, unit_price=Decimal("3000.00"),

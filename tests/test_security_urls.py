@@ -35,7 +35,15 @@ from pypdf import PdfReader
 
 from beneficiaries.models import Beneficiary
 from ceremonies.models import Ceremony, CeremonyPhoto, Guest, Handover
-from grants.models import FrameworkAgreement, Project, ProjectEvent, Quote, Review, SupplierBankChange
+from grants.models import (
+    Amendment,
+    FrameworkAgreement,
+    Project,
+    ProjectEvent,
+    Quote,
+    Review,
+    SupplierBankChange,
+)
 from reintegration.accounts.roles import Role
 
 from .conftest import verify_session
@@ -199,6 +207,11 @@ def build_world(temara, staff, officer) -> list[models.Model]:
         id=next(ids), project=projects[Project.Status.REJECTED], reviewer=officer,
         decision=Review.Decision.REJECT, reason="Étude incomplète",
     )
+    amendment = Amendment.objects.create(
+        id=next(ids), project=projects[Project.Status.ACTIVE], previous_amount=Decimal("50000.00"),
+        requested_amount=Decimal("52000.00"), previous_cash_grant=Decimal("5000.00"),
+        reason="Prix révisé", requested_by=staff,
+    )
     planned = Ceremony.objects.create(
         id=next(ids), title="Remise prévue", held_on=datetime.date(2025, 6, 6), place="Témara",
         prefecture=temara, presided_by="M. le Gouverneur", presided_by_title="Gouverneur",
@@ -236,7 +249,7 @@ def build_world(temara, staff, officer) -> list[models.Model]:
     convention.save(update_fields=["framework_agreement"])
     return [
         beneficiary, document, *projects.values(), photo, convention, partner, sector, supplier,
-        order, item, handed_item, quote, disbursement, visit, event, review, planned, held,
+        order, item, handed_item, quote, disbursement, visit, event, review, amendment, planned, held,
         guest, handover, bank_change, agreement,
     ]
 

@@ -33,6 +33,10 @@ def procurement_panel(context, project: Project) -> dict:
         key=lambda visit: (visit.due_on or visit.visited_on or datetime.date.max, visit.pk),
     )
     paid = sum((payment.amount for payment in disbursements), ZERO)
+    # What the approved amount still leaves (grants.models, "the ledger").
+    available = (project.approved_amount or ZERO) - paid - sum(
+        (line.cost for line in lines if line.purchase_order_id), ZERO
+    )
     pending = [visit for visit in visits if visit.visited_on is None]
     stopped = any(
         visit.activity_status == FollowUpVisit.ActivityStatus.STOPPED or visit.activity_closed
@@ -62,7 +66,7 @@ def procurement_panel(context, project: Project) -> dict:
         if may_order else None,
         "may_pay": user.has_perm("grants.add_disbursement")
         and project.status in DISBURSABLE_STATUSES
-        and project.cash_grant_amount - paid > 0,
+        and project.cash_grant_amount - paid > 0 and available > 0,
         "may_visit": user.has_perm("grants.change_followupvisit")
         and project.status == Project.Status.ACTIVE,
         # A stopped activity is abandoned through the workflow (grants.services), with a reason.

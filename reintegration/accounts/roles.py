@@ -19,16 +19,17 @@ class Role(TextChoices):
 NATIONAL_ROLES = {Role.ADMIN, Role.AUDITOR}
 
 # app_label -> models each role may add/change/view ("*" is every model of the app).
-# "view" is given on every model of the listed apps; "add"/"change" only where named.
+# "view" is given on every model of the listed apps; "add"/"change" only where named
+# ("model:add" for the one action: staff ask for amendments, officers decide them).
 _STAFF_WRITES = {
     "beneficiaries": ["beneficiary", "beneficiarydocument", "penitentiaryestablishment"],
     "grants": [
         "project", "equipmentitem", "supplier", "purchaseorder", "quote",
-        "disbursement", "followupvisit", "supplierbankchange",
+        "disbursement", "followupvisit", "supplierbankchange", "amendment:add",
     ],
     "ceremonies": ["*"],
 }
-_OFFICER_WRITES = {"grants": ["review"]}
+_OFFICER_WRITES = {"grants": ["review", "amendment:change"]}
 _READ_APPS = ["territories", "beneficiaries", "grants", "ceremonies"]
 
 
@@ -50,7 +51,9 @@ def permissions_for(role: str, perms):
             continue
         writes = _STAFF_WRITES if role == Role.FOUNDATION_STAFF else _OFFICER_WRITES
         models = writes.get(app, [])
-        if action in {"add", "change"} and ("*" in models or model in models):
+        if action in {"add", "change"} and (
+            "*" in models or model in models or f"{model}:{action}" in models
+        ):
             chosen.append(perm)
     return chosen
 

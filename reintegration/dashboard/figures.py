@@ -22,7 +22,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
@@ -39,6 +39,7 @@ from grants.models import (
     ProjectEvent,
     Sector,
     attach_budget_figures,
+    line_cost,
 )
 from reintegration.common.collation import label_key
 from reintegration.common.money import format_amount
@@ -146,7 +147,8 @@ def trend_months(filters: Filters, today: datetime.date) -> list[str]:
 
 # Part of every snapshot: change it when the figures take another shape, so that the new
 # code never reads a snapshot the old one stored (it computes the figures instead).
-FIGURES_VERSION = 1
+# 2: disbursed counts the invoices' shares, equipment its cost to the convention (the ledger).
+FIGURES_VERSION = 2
 
 OUTCOME_SUMS = (
     "launched", "revenue", "reporting", "jobs", "reincarcerations",
@@ -270,10 +272,11 @@ def _equipment_handed_over(parts: dict, filters: Filters, prefectures: list[int]
     )
     if filters.convention:
         items = items.filter(project__convention=filters.convention)
-    # The lines come from the index `equipment_status_project` alone (no table read);
-    # COUNT(*), not COUNT(id): the id is not in that index.
+    # The lines come from the index `equipment_status_project_cost` alone (no table read);
+    # COUNT(*), not COUNT(id): the id is not in that index. Each at what it cost its
+    # convention (`line_cost()`, the ledger's).
     rows = items.values("project__prefecture").annotate(
-        value=Sum(F("quantity") * F("unit_price"), output_field=MONEY),
+        value=Sum(line_cost(), output_field=MONEY),
         lines=Count("*"),
         projects=Count("project", distinct=True),
     )

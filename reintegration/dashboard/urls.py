@@ -9,4 +9,5 @@ app_name = "dashboard"
 urlpatterns = [
     path("conventions/<int:pk>/report/", views.ConventionReportView.as_view(),
          name="convention_report"),
+    path("conventions/<int:pk>/ledger/", views.ConventionLedgerView.as_view(), name="convention_ledger"),
 ]

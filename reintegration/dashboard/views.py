@@ -3,9 +3,11 @@ its own snapshots of the figures (services.py)."""
 
 from django.conf import settings
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -19,6 +21,7 @@ from reintegration.common.dates import format_date
 from reintegration.common.exports import XLSX_CONTENT_TYPE
 from reintegration.common.pdf import pdf_response
 
+from . import ledger
 from .figures import MILESTONES, present
 from .forms import DashboardFilterForm
 from .services import page_figures
@@ -136,6 +139,50 @@ class ConventionReportView(PermissionRequiredMixin, View):
         target, filename = render_report_xlsx(report)
         return FileResponse(
             target, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
+        )
+
+
+class ConventionLedgerView(PermissionRequiredMixin, TemplateView):
+    """The ledger of one convention, recomputed from its rows: its figures beside those
+    its pages show, each breach of the rules with its figures, and its projects' spending
+    against their approved amounts (`manage.py check_ledger` for one convention). For the
+    officers and staff of its prefecture, the auditors and the admins."""
+
+    permission_required = "grants.view_convention"
+    raise_exception = True
+    template_name = "dashboard/convention_ledger.html"
+    http_method_names = ["get", "head", "options"]
+    projects_per_page = 50
+
+    def get_context_data(self, **kwargs):
+        convention = get_object_or_404(
+            Convention.objects.visible_to(self.request.user).select_related("partner", "prefecture"),
+            pk=self.kwargs["pk"],
+        )
+        report = ledger.check(conventions=[convention])
+        figures = report.conventions[convention.pk]
+        breaches = [b for b in report.breaches if b.convention_id in (None, convention.pk)]
+        flagged = {breach.subject for breach in breaches}
+        projects = sorted(
+            (p for p in report.projects.values() if p.convention_id == convention.pk),
+            key=lambda project: project.reference,
+        )
+        for project in projects:
+            project.flagged = project.reference in flagged
+        # The projects in breach first: they are what the page is read for.
+        projects.sort(key=lambda project: not project.flagged)
+        page = Paginator(projects, self.projects_per_page).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            **kwargs,
+            convention=convention,
+            figures=figures,
+            breaches=breaches,
+            notes=report.notes,
+            projects=page.object_list,
+            page_obj=page,
+            checked_at=timezone.now(),
+            crumbs=[(_("Conventions"), reverse("grants:convention_list")),
+                    (convention.reference, convention.get_absolute_url()), (_("Ledger"), None)],
         )
 
 

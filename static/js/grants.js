@@ -20,6 +20,34 @@ document.addEventListener("DOMContentLoaded", () => {
     return Number.isFinite(value) ? value : 0;
   };
 
+  // The money breakdown below the lines: requested = equipment + cash grant; total cost
+  // = requested + own contribution (grants.models, "the ledger").
+  const breakdown = document.querySelector("[data-breakdown]");
+  const field = (name) => document.querySelector(`input[data-${name}]`);
+  const share = (part, whole) =>
+    whole > 0 ? `(${new Intl.NumberFormat(language.startsWith("en") ? "en-US" : "fr-FR", {
+      maximumFractionDigits: 1,
+    }).format((part * 100) / whole)}\u00a0%)` : "";
+
+  function showBreakdown(equipment) {
+    if (!breakdown) return;
+    const cash = number(field("cash-grant"));
+    const own = number(field("own-contribution"));
+    const requested = equipment + cash;
+    const total = requested + own;
+    const put = (name, text) => {
+      const cell = breakdown.querySelector(`[data-breakdown-${name}]`);
+      if (cell) cell.textContent = text;
+    };
+    put("equipment", show(equipment));
+    put("cash-grant", show(cash));
+    put("requested", show(requested));
+    put("requested-share", share(requested, total));
+    put("own", show(own));
+    put("own-share", share(own, total));
+    put("total", show(total));
+  }
+
   function recompute() {
     let total = 0;
     body.querySelectorAll("tr[data-line]").forEach((row) => {
@@ -31,10 +59,15 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!(removed && removed.checked)) total += lineTotal;
     });
     totalCell.textContent = show(total);
+    showBreakdown(total);
   }
 
   body.addEventListener("input", recompute);
   body.addEventListener("change", recompute);
+  ["cash-grant", "own-contribution"].forEach((name) => {
+    const input = field(name);
+    if (input) input.addEventListener("input", recompute);
+  });
   if (addButton && template && totalForms) {
     addButton.addEventListener("click", () => {
       const index = parseInt(totalForms.value, 10) || 0;

@@ -101,7 +101,6 @@ def test_a_file_goes_from_intake_to_the_verified_certificate(
         label=f"Bennani Karim ({beneficiary.file_number})")
     agent.get_by_label(exactly("Secteur")).select_option(label="Boulangerie")
     agent.get_by_label(exactly("Intitulé")).fill("Boulangerie du quartier Maghrib Al Arabi")
-    agent.get_by_label(exactly("Montant demandé (DH)")).fill("45000")
     agent.get_by_label(exactly("Aide en numéraire (DH)")).fill("5000")
     agent.get_by_label(exactly("Apport personnel du bénéficiaire (DH)")).fill("3000")
     agent.get_by_label(exactly("Revenu mensuel attendu (DH)")).fill("4500")
@@ -114,6 +113,9 @@ def test_a_file_goes_from_intake_to_the_verified_certificate(
         agent.locator(f"[name=lines-{index}-quantity]").fill(str(quantity))
         agent.locator(f"[name=lines-{index}-unit_price]").fill(price)
     expect(agent.locator("[data-lines-total]")).to_have_text("42\u00a0000,00")
+    # What the project asks of the convention is computed: 42,000 + 5,000 DH.
+    expect(agent.locator("[data-breakdown-requested]")).to_have_text("47\u00a0000,00")
+    expect(agent.locator("[data-breakdown-total]")).to_have_text("50\u00a0000,00")
     screenshot(agent, "flow-03-project-form-fr")
     agent.locator("main form").get_by_role("button", name="Enregistrer").click()
     expect(agent.locator(".alert-success")).to_contain_text("créé")
