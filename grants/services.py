@@ -634,7 +634,7 @@ def request_amendment(*, project: Project, user, amount: Decimal, reason: str,
         previous_cash_grant=money.cash_grant, cash_grant_amount=cash_grant, reason=reason,
         requested_by=user,
     )
-    transaction.on_commit(lambda: notifications.notify_amendment_requested(amendment))
+    send_on_commit(lambda: notifications.notify_amendment_requested(amendment))
     return amendment
 
 
@@ -717,7 +717,7 @@ def approve_amendment(*, amendment: Amendment, officer, amount: Decimal, reason:
     project.cash_grant_amount = cash_grant
     project.save(update_fields=["approved_amount", "cash_grant_amount", "updated_at"])
     refresh_convention_figures(conventions=[convention.pk])  # under the lock taken above
-    transaction.on_commit(lambda: notifications.notify_amendment_decided(amendment))
+    send_on_commit(lambda: notifications.notify_amendment_decided(amendment))
     return amendment
 
 
@@ -732,7 +732,7 @@ def refuse_amendment(*, amendment: Amendment, officer, reason: str) -> Amendment
     amendment.decided_by = officer
     amendment.decided_at = timezone.now()
     amendment.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    transaction.on_commit(lambda: notifications.notify_amendment_decided(amendment))
+    send_on_commit(lambda: notifications.notify_amendment_decided(amendment))
     return amendment
 
 
