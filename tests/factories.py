@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from beneficiaries.models import Beneficiary, BeneficiaryDocument, PenitentiaryEstablishment
 from ceremonies.models import Ceremony, CeremonyPhoto, Handover
 from grants.models import (
+    Amendment,
     Convention,
     ConventionPartner,
     Disbursement,
@@ -260,7 +261,15 @@ class DisbursementFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Disbursement
 
-    project = factory.SubFactory(ProjectFactory)
+    # Paid on an approved project with room for it, as the ledger admits (check_ledger).
+    project = factory.SubFactory(
+        ProjectFactory,
+        status=Project.Status.APPROVED,
+        convention=factory.SubFactory(
+            ConventionFactory, prefecture=factory.SelfAttribute("..prefecture")
+        ),
+        approved_amount=Decimal("50000.00"),
+    )
     amount = Decimal("5000.00")
     paid_on = datetime.date(2024, 12, 6)
     method = Disbursement.Method.TRANSFER
@@ -270,6 +279,18 @@ class DisbursementFactory(factory.django.DjangoModelFactory):
         payment = super()._create(model_class, *args, **kwargs)
         refresh_convention_figures(conventions=[payment.project.convention_id])
         return payment
+
+
+class AmendmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Amendment
+
+    project = factory.SubFactory(ProjectFactory)
+    previous_amount = Decimal("40000.00")
+    requested_amount = Decimal("45000.00")
+    previous_cash_grant = Decimal("5000.00")
+    reason = "Le prix du four a augmenté depuis le devis."
+    requested_by = factory.SubFactory(UserFactory)
 
 
 class FollowUpVisitFactory(factory.django.DjangoModelFactory):

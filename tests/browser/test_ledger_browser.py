@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from grants.models import Convention, Project, PurchaseOrder
 from reintegration.accounts.models import User
+from reintegration.common.validators import rib_key
 from reintegration.demo.management.commands.seed_demo import DEMO_PASSWORD
 from tests.factories import BeneficiaryFactory, prefecture
 
@@ -24,6 +25,7 @@ from .tools import exactly, money_value, pdf_bytes, upload
 pytestmark = pytest.mark.browser
 
 REFERENCE = "CONV-INDH3-ST-2024-01"
+BENEFICIARY_RIB = "2257800000111122223333" + rib_key("2257800000111122223333")
 
 
 @pytest.fixture
@@ -105,6 +107,7 @@ def test_the_issue_s_scenario_stops_at_the_order_that_would_overspend(as_demo_us
     staff.get_by_label(exactly("Montant (DH)")).fill("10000")
     staff.get_by_label(exactly("Payé le")).fill(datetime.date.today().isoformat())
     staff.get_by_label(exactly("Mode de paiement")).select_option(label="Virement bancaire")
+    staff.get_by_label(exactly("Compte crédité (RIB)")).fill(BENEFICIARY_RIB)
     staff.get_by_role("button", name="Enregistrer le paiement").click()
     expect(staff.locator(".alert-success")).to_contain_text("10\u00a0000,00")
 
