@@ -12,6 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from reintegration.common.collation import add_sqlite_collations
+
 from .factories import BeneficiaryFactory, DocumentFactory
 
 # Committed rows: pg_dump reads from another connection (conftest puts the territories
@@ -56,6 +58,7 @@ def test_a_sqlite_backup_opens_with_the_same_records(tmp_path, files):
         pytest.skip("SQLite only")
     folder = make_backup(tmp_path)
     copy = sqlite3.connect(folder / "database.sqlite3")
+    add_sqlite_collations(copy)  # as the application does on each connection
     names = [row[0] for row in copy.execute(
         "SELECT last_name FROM beneficiaries_beneficiary ORDER BY last_name")]
     copy.close()

@@ -56,8 +56,14 @@ def register_sqlite_collations(sender, connection, **kwargs) -> None:
     """`connection_created` receiver: SQLite learns `french` and `arabic`."""
     if connection.vendor != "sqlite":
         return
+    add_sqlite_collations(connection.connection)
+
+
+def add_sqlite_collations(sqlite_connection) -> None:
+    """Teach a raw `sqlite3` connection the two collations: the people's name columns
+    are declared with them, so a copy of the database (a backup) needs them to sort."""
     for collation in ICU_LOCALES:
-        connection.connection.create_collation(collation, _collator(collation).compare)
+        sqlite_connection.create_collation(collation, _collator(collation).compare)
 
 
 def is_arabic() -> bool:
