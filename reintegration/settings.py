@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "beneficiaries",
     "grants",
     "ceremonies",
+    "cases",
     "reintegration.dashboard",
 ]
 
