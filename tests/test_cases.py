@@ -345,3 +345,30 @@ def test_both_sides_count_a_pending_transfer_on_their_dashboard(
     for user in (staff, outsider_staff):
         page = text(own_client(user).get(reverse("dashboard")))
         assert '<div class="fs-4" data-testid="transfers-pending">1</div>' in page
+
+
+# --- law 09-08: the person's export and the anonymisation cover these rows ----------------
+
+def test_the_persons_export_holds_their_grievances_referrals_and_transfers(client_for, admin_user, file):
+    import io
+    import json
+    import zipfile
+
+    GrievanceFactory(beneficiary=file, description="Four en panne")
+    ReferralFactory(beneficiary=file, reason="Recherche d'emploi")
+    response = client_for(admin_user).get(reverse("security:beneficiary_export", args=[file.public_id]))
+    held = json.loads(zipfile.ZipFile(io.BytesIO(response.content)).read("data.json"))["beneficiary"]
+    assert held["grievances"][0]["description"] == "Four en panne"
+    assert held["referrals"][0]["reason"] == "Recherche d'emploi"
+
+
+def test_anonymisation_blanks_the_free_text_of_grievances_and_referrals(file):
+    from reintegration.security.anonymisation import anonymise_beneficiary
+
+    grievance = GrievanceFactory(beneficiary=file, description="M. Tazi dit que le four est en panne")
+    referral = ReferralFactory(beneficiary=file, reason="Tazi cherche un emploi")
+    anonymise_beneficiary(beneficiary=file)
+    grievance.refresh_from_db()
+    referral.refresh_from_db()
+    assert "Tazi" not in grievance.description and "Tazi" not in referral.reason
+    assert not grievance.history.filter(description__contains="Tazi").exists()
