@@ -4,7 +4,7 @@ from django.utils import timezone
 from reintegration.common.admin import HistoryAdmin
 from reintegration.sequences.models import next_number
 
-from .models import FileTransfer, Grievance, Referral
+from .models import ContactPreference, FileTransfer, Grievance, Referral, SmsMessage
 
 
 @admin.register(Grievance)
@@ -46,3 +46,27 @@ class FileTransferAdmin(HistoryAdmin):
     autocomplete_fields = ["beneficiary", "from_prefecture", "to_prefecture"]
     raw_id_fields = ["requested_by"]
     readonly_fields = ["status", "decided_by", "decided_at", "requested_at"]
+
+
+@admin.register(ContactPreference)
+class ContactPreferenceAdmin(HistoryAdmin):
+    list_display = ["beneficiary", "language", "sms_consent_on", "opted_out_at"]
+    list_filter = ["language", "beneficiary__prefecture"]
+    search_fields = ["beneficiary__file_number", "beneficiary__last_name"]
+    autocomplete_fields = ["beneficiary"]
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(admin.ModelAdmin):
+    """The log: read, never written here (cases.services.send_sms writes it)."""
+
+    list_display = ["created_at", "beneficiary", "masked_phone", "template", "language", "status"]
+    list_filter = ["status", "template", "language"]
+    search_fields = ["beneficiary__file_number", "gateway_id"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -15,7 +15,7 @@ from reintegration.demo.console import console_language
 from reintegration.territories.models import Prefecture
 
 from . import services
-from .models import FileTransfer, Grievance, Referral
+from .models import ContactPreference, FileTransfer, Grievance, Referral, SmsMessage
 
 TEMARA = "04.501"
 
@@ -24,15 +24,45 @@ def _file(cin: str) -> Beneficiary | None:
     return Beneficiary.objects.filter(cin=cin).first()
 
 
+# The seven of the Témara ceremony (beneficiaries/demo.py), who agreed to SMS in Arabic.
+CEREMONY_CINS = [f"AE10000{n}" for n in range(1, 8)]
+CEREMONY_CONTEXT = {"date": "06/12/2024", "place": "تمارة"}
+
+
 def seed(*, users, stdout) -> None:
     if not Grievance.objects.exists():
         _create(users["staff"])
+    if not SmsMessage.objects.exists():
+        _send_sms(users["staff"])
     with console_language():
         stdout.write(_("Cases: %(grievances)s grievances, %(referrals)s referrals, %(transfers)s "
                        "transfer request.") % {
             "grievances": Grievance.objects.count(), "referrals": Referral.objects.count(),
             "transfers": FileTransfer.objects.count(),
         })
+        stdout.write(_("SMS: %(sent)s sent (settings.SMS_BACKEND), %(grievances)s grievance raised "
+                       "by a reply.") % {
+            "sent": SmsMessage.objects.filter(status=SmsMessage.Status.SENT).count(),
+            "grievances": Grievance.objects.filter(channel=Grievance.Channel.SMS).count(),
+        })
+
+
+def _send_sms(staff) -> None:
+    """The convocations of the Témara ceremony, in Arabic, through the configured backend
+    (the console by default); then the check after the handover to the first of them,
+    whose simulated "no" raises a grievance."""
+    people = list(Beneficiary.objects.filter(cin__in=CEREMONY_CINS).exclude(phone="").order_by("cin"))
+    for person in people:
+        ContactPreference.objects.get_or_create(
+            beneficiary=person,
+            defaults={"language": ContactPreference.Language.ARABIC,
+                      "sms_consent_on": datetime.date(2024, 11, 20)},
+        )
+        services.send_sms(beneficiary=person, template=SmsMessage.Template.CONVOCATION,
+                          context=CEREMONY_CONTEXT, user=staff)
+    if people:
+        services.send_sms(beneficiary=people[0], template=SmsMessage.Template.HANDOVER_CHECK, user=staff)
+        services.record_sms_reply(phone=people[0].phone, text="لا")
 
 
 def _create(staff) -> None:

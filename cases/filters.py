@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from reintegration.accounts.scope import scope_filter
 from reintegration.common.filters import ListFilterSet, OrderingFilter
 
-from .models import FileTransfer, Grievance, Referral
+from .models import FileTransfer, Grievance, Referral, SmsMessage
 
 
 def _search_beneficiary(queryset, value: str):
@@ -107,3 +107,16 @@ class FileTransferFilter(ListFilterSet):
             return queryset
         path = "from_prefecture" if value == self.INCOMING else "to_prefecture"
         return scope_filter(queryset, self.request.user, path)
+
+
+class SmsFilter(ListFilterSet):
+    template = django_filters.ChoiceFilter(label=_("Template"), choices=SmsMessage.Template.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=SmsMessage.Status.choices)
+    q = django_filters.CharFilter(label=_("File number"), method="search")
+
+    class Meta:
+        model = SmsMessage
+        fields = []
+
+    def search(self, queryset, name, value):
+        return queryset.filter(beneficiary__file_number__icontains=value.strip())

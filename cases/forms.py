@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from grants.models import Project
 from reintegration.accounts.scope import scope_filter
+from reintegration.common.dates import format_date
 from reintegration.territories.models import Prefecture
 
-from .models import Grievance, Referral
+from .models import ContactPreference, Grievance, Referral, SmsMessage
 from .services import possible_owners
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -146,3 +147,47 @@ class TransferAnswerForm(forms.Form):
             Submit(self.ACCEPT, _("Accept the transfer"), css_class="btn-success"),
             Submit(self.REFUSE, _("Refuse"), css_class="btn-outline-danger ms-2"),
         )
+
+
+class ContactPreferenceForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language of messages"), choices=ContactPreference.Language.choices)
+    sms_consent_on = forms.DateField(
+        label=_("Agreed to SMS on"), widget=DATE_WIDGET, required=False,
+        help_text=_("The day the person agreed to receive SMS; empty: no SMS is sent."),
+    )
+    opted_out = forms.BooleanField(label=_("Asked to receive no more SMS"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(self, "language", "sms_consent_on", "opted_out", submit=_("Save"))
+
+
+class SmsForm(forms.Form):
+    template = forms.ChoiceField(
+        label=_("Message"),
+        choices=[c for c in SmsMessage.Template.choices if c[0] != SmsMessage.Template.REPLY],
+    )
+    date = forms.DateField(
+        label=_("Date"), widget=DATE_WIDGET, required=False,
+        help_text=_("Of the ceremony or the visit."),
+    )
+    place = forms.CharField(label=_("Place of the ceremony"), max_length=100, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(self, "template", "date", "place", submit=_("Send"))
+
+    def clean(self):
+        cleaned = super().clean()
+        template = cleaned.get("template")
+        dated = (SmsMessage.Template.CONVOCATION, SmsMessage.Template.VISIT_REMINDER)
+        if template in dated and not cleaned.get("date") and "date" not in self.errors:
+            self.add_error("date", _("Give the date."))
+        if template == SmsMessage.Template.CONVOCATION and not cleaned.get("place", "").strip():
+            self.add_error("place", _("Give the place of the ceremony."))
+        return cleaned
+
+    def context(self) -> dict:
+        """The message's placeholders; the date in the person's language at sending."""
+        date = self.cleaned_data.get("date")
+        return {"date": format_date(date) if date else "", "place": self.cleaned_data.get("place", "")}

@@ -318,3 +318,120 @@ class FileTransfer(models.Model):
 
     def get_absolute_url(self) -> str:
         return uuid_url("cases:transfer_detail", self.public_id)
+
+
+# --- SMS --------------------------------------------------------------------------------
+
+
+class ContactPreferenceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return scope_filter(self, user, "beneficiary__prefecture")
+
+
+class ContactPreference(models.Model):
+    """Whether and in which language the person agreed to be contacted by SMS. No row,
+    or no consent, or an opt-out: nothing is sent."""
+
+    class Language(models.TextChoices):
+        ARABIC = "ar", _("Arabic")
+        FRENCH = "fr", _("French")
+
+    beneficiary = models.OneToOneField(
+        Beneficiary, on_delete=models.CASCADE, related_name="contact_preference",
+        verbose_name=_("beneficiary"),
+    )
+    language = models.CharField(
+        _("language of messages"), max_length=2, choices=Language.choices, default=Language.ARABIC
+    )
+    sms_consent_on = models.DateField(
+        _("agreed to SMS on"), null=True, blank=True,
+        help_text=_("The day the person agreed to receive SMS; empty: no SMS is sent."),
+    )
+    opted_out_at = models.DateTimeField(
+        _("opted out at"), null=True, blank=True,
+        help_text=_("Set when the person asked to receive no more SMS (a STOP reply)."),
+    )
+
+    history = HistoricalRecords()
+    objects = ContactPreferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact preference")
+        verbose_name_plural = _("contact preferences")
+
+    def __str__(self) -> str:
+        return str(self.beneficiary_id)
+
+    @property
+    def may_send(self) -> bool:
+        return self.sms_consent_on is not None and self.opted_out_at is None
+
+
+class SmsMessageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return scope_filter(self, user, "beneficiary__prefecture")
+
+
+def mask_phone(phone: str) -> str:
+    """`+212612345678` -> `+2126******78`: enough to tell two numbers apart in a list."""
+    if len(phone) <= 7:
+        return "*" * len(phone)
+    return phone[:5] + "*" * (len(phone) - 7) + phone[-2:]
+
+
+class SmsMessage(models.Model):
+    """Every SMS sent, refused or received: to whom, which template, when, its status."""
+
+    class Template(models.TextChoices):
+        CONVOCATION = "convocation", _("Convocation to the ceremony")
+        VISIT_REMINDER = "visit_reminder", _("Visit reminder")
+        HANDOVER_CHECK = "handover_check", _("Check after the handover")
+        REPLY = "reply", _("Reply received")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        BLOCKED = "blocked", _("Not sent: no consent or opted out")
+        RECEIVED = "received", _("Received")
+
+    STATUS_BADGES = {
+        Status.QUEUED: "text-bg-light border",
+        Status.SENT: "text-bg-success",
+        Status.FAILED: "text-bg-danger",
+        Status.BLOCKED: "text-bg-secondary",
+        Status.RECEIVED: "text-bg-info",
+    }
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.CASCADE, related_name="sms_messages",
+        verbose_name=_("beneficiary"),
+    )
+    phone = models.CharField(_("phone"), max_length=16)
+    template = models.CharField(_("template"), max_length=20, choices=Template.choices)
+    language = models.CharField(_("language"), max_length=2, choices=ContactPreference.Language.choices)
+    body = models.TextField(_("text"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.CharField(_("error"), max_length=255, blank=True)
+    gateway_id = models.CharField(_("gateway message id"), max_length=100, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("sent by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    objects = SmsMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("SMS")
+        verbose_name_plural = _("SMS")
+
+    def __str__(self) -> str:
+        return f"{self.get_template_display()} → {self.masked_phone}"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)

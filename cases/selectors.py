@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from reintegration.accounts.scope import scope_filter
 
-from .models import FileTransfer, Grievance, Referral
+from .models import FileTransfer, Grievance, Referral, SmsMessage
 
 
 def overdue_grievances(user, today: datetime.date | None = None):
@@ -28,13 +28,15 @@ def transfers_awaiting_answer(user):
 def case_figures(user, *, prefecture=None, today: datetime.date | None = None) -> dict:
     """The dashboard's panel, in the user's scope (and the prefecture chosen, which the
     dashboard's form has checked is in it). Read live, not from the dashboard's
-    snapshots: a few rows per file, grouped by the database in one query (three grouped
+    snapshots: a few rows per file, grouped by the database in one query (four grouped
     counts joined by UNION ALL), so the page costs one query more."""
     today = today or timezone.localdate()
     grievances = Grievance.objects.visible_to(user)
     referrals = Referral.objects.visible_to(user)
     transfers = FileTransfer.objects.visible_to(user)
+    messages = SmsMessage.objects.visible_to(user)
     if prefecture is not None:
+        messages = messages.filter(beneficiary__prefecture=prefecture)
         grievances = grievances.filter(beneficiary__prefecture=prefecture)
         referrals = referrals.filter(beneficiary__prefecture=prefecture)
         transfers = transfers.filter(Q(from_prefecture=prefecture) | Q(to_prefecture=prefecture))
@@ -51,12 +53,14 @@ def case_figures(user, *, prefecture=None, today: datetime.date | None = None) -
     rows = grouped(grievances, "grievance", "category", "status", late).union(
         grouped(referrals, "referral", "service", "outcome"),
         grouped(transfers, "transfer", "status", Value("", output_field=CharField())),
+        grouped(messages, "sms", "status", Value("", output_field=CharField())),
         all=True,
     )
     by_category = dict.fromkeys(Grievance.Category.values, 0)
     grievance_counts = {"total": 0, "unresolved": 0, "overdue": 0, "resolved": 0}
     by_service = {service: dict.fromkeys(Referral.Outcome.values, 0) for service in Referral.Service.values}
     transfer_counts = dict.fromkeys(FileTransfer.Status.values, 0)
+    sms_counts = dict.fromkeys(SmsMessage.Status.values, 0)
     for kind, first, second, n, overdue in rows:
         if kind == "grievance":
             by_category[first] += n
@@ -65,8 +69,10 @@ def case_figures(user, *, prefecture=None, today: datetime.date | None = None) -
             grievance_counts["resolved" if second == Grievance.Status.RESOLVED else "unresolved"] += n
         elif kind == "referral":
             by_service[first][second] += n
-        else:
+        elif kind == "transfer":
             transfer_counts[first] += n
+        else:
+            sms_counts[first] += n
     return {
         "grievances": grievance_counts,
         "grievances_by_category": [
@@ -79,4 +85,5 @@ def case_figures(user, *, prefecture=None, today: datetime.date | None = None) -
             if sum(by_service[value].values())
         ],
         "transfers": transfer_counts,
+        "sms": sms_counts,
     }

@@ -10,8 +10,9 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from beneficiaries.models import Beneficiary
 from beneficiaries.selectors import beneficiary_with_same_cin
@@ -24,7 +25,8 @@ from reintegration.common.validators import normalise_cin
 from reintegration.sequences.models import next_number
 from reintegration.territories.models import Prefecture
 
-from .models import FileTransfer, Grievance, Referral
+from . import sms
+from .models import ContactPreference, FileTransfer, Grievance, Referral, SmsMessage
 
 
 def ensure_may(user: User, permission: str, beneficiary: Beneficiary) -> None:
@@ -318,3 +320,135 @@ def refuse_transfer(*, transfer: FileTransfer, user: User, answer: str) -> FileT
     transfer.answer = answer.strip()
     transfer.save(update_fields=["status", "decided_by", "decided_at", "answer"])
     return transfer
+
+
+# --- SMS --------------------------------------------------------------------------------
+
+# The texts, translated into the person's language (French or Arabic) when sent; their
+# placeholders come from the caller's context. Kept short: one SMS is 70 Arabic letters.
+SMS_TEXTS = {
+    SmsMessage.Template.CONVOCATION: gettext_lazy(
+        "Hello %(name)s, you are invited to the handover ceremony of your equipment on "
+        "%(date)s at %(place)s. The Foundation."
+    ),
+    SmsMessage.Template.VISIT_REMINDER: gettext_lazy(
+        "Hello %(name)s, our social worker will visit your business on %(date)s. The Foundation."
+    ),
+    SmsMessage.Template.HANDOVER_CHECK: gettext_lazy(
+        "Hello %(name)s, did you receive all the equipment listed on your certificate? "
+        "Reply YES or NO. The Foundation."
+    ),
+}
+# Replies, upper-cased, without spaces: to stop all messages, and the "no" of the check.
+STOP_WORDS = {"STOP", "ARRET", "ARRÊT", "توقف"}
+NO_WORDS = {"NON", "NO", "لا"}
+
+
+def render_sms(template: str, language: str, context: dict) -> str:
+    with translation.override(language):
+        return str(SMS_TEXTS[SmsMessage.Template(template)]) % context
+
+
+def _sms_context(beneficiary: Beneficiary, language: str, context: dict) -> dict:
+    name = beneficiary.first_name
+    if language == ContactPreference.Language.ARABIC and beneficiary.first_name_ar:
+        name = beneficiary.first_name_ar
+    return {"name": name, **context}
+
+
+def queue_sms(*, beneficiary: Beneficiary, template: str, context: dict | None = None,
+              user: User | None = None) -> SmsMessage:
+    """The message logged, in the person's language: queued, or blocked when they have
+    no phone, never agreed to SMS or opted out (logged too: the log says why nothing
+    was sent)."""
+    if user is not None:
+        ensure_may(user, "cases.add_smsmessage", beneficiary)
+    preference = ContactPreference.objects.filter(beneficiary=beneficiary).first()
+    language = preference.language if preference else ContactPreference.Language.ARABIC
+    body = render_sms(template, language, _sms_context(beneficiary, language, context or {}))
+    message = SmsMessage(beneficiary=beneficiary, phone=beneficiary.phone, template=template,
+                         language=language, body=body, sent_by=user)
+    if not beneficiary.phone:
+        message.status, message.error = SmsMessage.Status.BLOCKED, "no phone number"
+    elif preference is None or not preference.may_send:
+        message.status = SmsMessage.Status.BLOCKED
+        message.error = "opted out" if preference and preference.opted_out_at else "no consent"
+    message.save()
+    return message
+
+
+def deliver_sms(message: SmsMessage, *, raise_errors: bool = False) -> SmsMessage:
+    """Hand a queued message to the backend, once more: what a background job calls,
+    with `raise_errors=True` so that it retries on a gateway error."""
+    if message.status not in (SmsMessage.Status.QUEUED, SmsMessage.Status.FAILED):
+        return message
+    message.attempts += 1
+    try:
+        message.gateway_id = sms.get_backend().send(to=message.phone, body=message.body)
+    except sms.SmsError as error:
+        message.status, message.error = SmsMessage.Status.FAILED, str(error)[:255]
+        message.save(update_fields=["attempts", "status", "error"])
+        if raise_errors:
+            raise
+        return message
+    message.status, message.error, message.sent_at = SmsMessage.Status.SENT, "", timezone.now()
+    message.save(update_fields=["attempts", "status", "error", "gateway_id", "sent_at"])
+    return message
+
+
+def send_sms(*, beneficiary: Beneficiary, template: str, context: dict | None = None,
+             user: User | None = None) -> SmsMessage:
+    """Queue and deliver at once (a plain function that a background job may wrap)."""
+    message = queue_sms(beneficiary=beneficiary, template=template, context=context, user=user)
+    return deliver_sms(message)
+
+
+@transaction.atomic
+def set_contact_preference(*, beneficiary: Beneficiary, user: User, language: str,
+                           sms_consent_on: datetime.date | None, opted_out: bool) -> ContactPreference:
+    ensure_may(user, "cases.change_contactpreference", beneficiary)
+    if sms_consent_on and sms_consent_on > timezone.localdate():
+        raise ValidationError({"sms_consent_on": _("This date cannot be in the future.")}, code="future")
+    preference, _created = ContactPreference.objects.select_for_update().get_or_create(
+        beneficiary=beneficiary
+    )
+    preference.language = language
+    preference.sms_consent_on = sms_consent_on
+    if opted_out and preference.opted_out_at is None:
+        preference.opted_out_at = timezone.now()
+    elif not opted_out:
+        preference.opted_out_at = None
+    preference.save()
+    return preference
+
+
+@transaction.atomic
+def record_sms_reply(*, phone: str, text: str) -> SmsMessage | None:
+    """A reply from a beneficiary's phone: logged; STOP opts them out; NO to the check
+    after the handover raises a grievance (equipment missing) for staff to follow.
+    A number that is no file's is ignored (None)."""
+    beneficiary = Beneficiary.objects.filter(phone=phone).first()
+    if beneficiary is None:
+        return None
+    last = beneficiary.sms_messages.exclude(status=SmsMessage.Status.RECEIVED).first()
+    reply = SmsMessage.objects.create(
+        beneficiary=beneficiary, phone=phone, template=SmsMessage.Template.REPLY,
+        language=last.language if last else ContactPreference.Language.ARABIC,
+        body=text[:1000], status=SmsMessage.Status.RECEIVED,
+    )
+    word = "".join(text.split()).upper()
+    if word in STOP_WORDS:
+        preference, _created = ContactPreference.objects.get_or_create(beneficiary=beneficiary)
+        preference.opted_out_at = preference.opted_out_at or timezone.now()
+        preference.save()
+    elif word in NO_WORDS and last is not None and last.template == SmsMessage.Template.HANDOVER_CHECK:
+        raise_grievance(
+            beneficiary=beneficiary, user=None, channel=Grievance.Channel.SMS,
+            category=Grievance.Category.EQUIPMENT_MISSING,
+            description=_("Reply “%(text)s” to the check after the handover: equipment not all received.")
+            % {"text": text.strip()},
+            project=beneficiary.projects.filter(
+                status__in=[Project.Status.EQUIPPED, Project.Status.ACTIVE]
+            ).first(),
+        )
+    return reply

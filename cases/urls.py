@@ -24,4 +24,8 @@ urlpatterns = [
     path("transfers/<uuid:public_id>/", views.TransferDetailView.as_view(), name="transfer_detail"),
     path("transfers/<uuid:public_id>/answer/", views.TransferAnswerView.as_view(),
          name="transfer_answer"),
+    path("sms/", views.SmsListView.as_view(), name="sms_list"),
+    path("beneficiaries/<uuid:public_id>/sms/new/", views.SmsSendView.as_view(), name="sms_send"),
+    path("beneficiaries/<uuid:public_id>/contact/", views.ContactPreferenceView.as_view(),
+         name="contact_preference"),
 ]

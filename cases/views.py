@@ -23,17 +23,19 @@ from reintegration.common.pagination import ListPaginator
 from reintegration.common.views import RememberFiltersMixin
 
 from . import services
-from .filters import FileTransferFilter, GrievanceFilter, ReferralFilter
+from .filters import FileTransferFilter, GrievanceFilter, ReferralFilter, SmsFilter
 from .forms import (
+    ContactPreferenceForm,
     GrievanceAssignForm,
     GrievanceForm,
     GrievanceResolveForm,
     ReferralForm,
     ReferralOutcomeForm,
+    SmsForm,
     TransferAnswerForm,
     TransferRequestForm,
 )
-from .models import FileTransfer, Grievance, Referral
+from .models import ContactPreference, FileTransfer, Grievance, Referral, SmsMessage
 
 
 class CrumbsMixin:
@@ -414,3 +416,67 @@ class TransferAnswerView(TransferMixin, FormView):
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(
             form=form, page_title=_("Answer the request")))
+
+
+# --- SMS --------------------------------------------------------------------------------
+
+class SmsListView(CaseListView):
+    """The log of every SMS: the phone masked, the text on the file's pages only."""
+
+    permission_required = "cases.view_smsmessage"
+    filterset_class = SmsFilter
+    template_name = "cases/sms_list.html"
+    title = gettext_lazy("SMS")
+
+    def get_queryset(self):
+        return SmsMessage.objects.visible_to(self.request.user).select_related("beneficiary")
+
+
+class ContactPreferenceView(ScopedBeneficiaryMixin, FormView):
+    permission_required = "cases.change_contactpreference"
+    form_class = ContactPreferenceForm
+    template_name = "cases/form.html"
+    page_title = gettext_lazy("SMS: consent and language")
+
+    def get_initial(self):
+        preference = ContactPreference.objects.filter(beneficiary=self.beneficiary).first()
+        if preference is None:
+            return {"language": ContactPreference.Language.ARABIC}
+        return {"language": preference.language, "sms_consent_on": preference.sms_consent_on,
+                "opted_out": preference.opted_out_at is not None}
+
+    def form_valid(self, form):
+        try:
+            services.set_contact_preference(
+                beneficiary=self.beneficiary, user=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Contact preferences saved."))
+        return redirect(self.beneficiary)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(page_title=self.page_title, **kwargs)
+
+
+class SmsSendView(ScopedBeneficiaryMixin, FormView):
+    permission_required = "cases.add_smsmessage"
+    form_class = SmsForm
+    template_name = "cases/form.html"
+    page_title = gettext_lazy("Send an SMS")
+
+    def form_valid(self, form):
+        message = services.send_sms(
+            beneficiary=self.beneficiary, user=self.request.user,
+            template=form.cleaned_data["template"], context=form.context(),
+        )
+        if message.status == SmsMessage.Status.SENT:
+            messages.success(self.request, _("SMS sent."))
+        else:
+            messages.warning(self.request, _("SMS not sent: %(status)s.") % {
+                "status": message.get_status_display()})
+        return redirect(self.beneficiary)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(page_title=self.page_title, **kwargs)

@@ -44,6 +44,8 @@ SECTIONS = [
             _("Referrals to partner services and their outcomes."), "cases.view_referral"),
     Section("cases:transfer_list", _("File transfers"), "bi-arrow-left-right",
             _("Files moving between prefectures."), "cases.view_filetransfer"),
+    Section("cases:sms_list", _("SMS"), "bi-chat-text",
+            _("Messages sent to beneficiaries, and their replies."), "cases.view_smsmessage"),
     Section("ceremonies:list", _("Ceremonies"), "bi-award",
             _("Handover ceremonies and certificates."), "ceremonies.view_ceremony"),
     Section("audit:list", _("Access log"), "bi-journal-text",

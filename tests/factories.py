@@ -11,7 +11,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from beneficiaries.models import Beneficiary, BeneficiaryDocument, PenitentiaryEstablishment
-from cases.models import FileTransfer, Grievance, Referral
+from cases.models import ContactPreference, FileTransfer, Grievance, Referral, SmsMessage
 from ceremonies.models import Ceremony, CeremonyPhoto, Handover
 from grants.models import (
     Amendment,
@@ -506,3 +506,24 @@ class FileTransferFactory(factory.django.DjangoModelFactory):
     requested_by = factory.SubFactory(UserFactory)
     status = FileTransfer.Status.ACCEPTED
     decided_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
+
+
+class ContactPreferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContactPreference
+
+    beneficiary = factory.SubFactory(BeneficiaryFactory, phone="+212612345678")
+    language = ContactPreference.Language.ARABIC
+    sms_consent_on = datetime.date(2024, 1, 10)
+
+
+class SmsMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SmsMessage
+
+    beneficiary = factory.SubFactory(BeneficiaryFactory, phone="+212612345678")
+    phone = "+212612345678"
+    template = SmsMessage.Template.VISIT_REMINDER
+    language = "ar"
+    body = "مرحبا"
+    status = SmsMessage.Status.SENT
