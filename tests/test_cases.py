@@ -6,6 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cases import services
 from cases.models import FileTransfer, Grievance, Referral
@@ -372,3 +374,49 @@ def test_anonymisation_blanks_the_free_text_of_grievances_and_referrals(file):
     referral.refresh_from_db()
     assert "Tazi" not in grievance.description and "Tazi" not in referral.reason
     assert not grievance.history.filter(description__contains="Tazi").exists()
+
+
+# --- every page in Arabic; invariants ---------------------------------------------------
+
+def test_every_cases_page_opens_in_arabic_for_staff(client_for, staff, outsider_staff, rabat, file):
+    grievance = GrievanceFactory(beneficiary=file)
+    referral = ReferralFactory(beneficiary=file)
+    request_file(own_client(outsider_staff), file.cin, rabat)
+    transfer = FileTransfer.objects.get()
+    client = client_for(staff)
+    client.post(reverse("set_language"), {"language": "ar", "next": "/"})
+    urls = [
+        reverse("cases:grievance_list"), grievance.get_absolute_url(),
+        reverse("cases:grievance_assign", args=[grievance.public_id]),
+        reverse("cases:grievance_resolve", args=[grievance.public_id]),
+        reverse("cases:grievance_create", args=[file.public_id]),
+        reverse("cases:referral_list"), referral.get_absolute_url(),
+        reverse("cases:referral_outcome", args=[referral.public_id]),
+        reverse("cases:referral_create", args=[file.public_id]),
+        reverse("cases:transfer_list"), reverse("cases:transfer_request"), transfer.get_absolute_url(),
+        reverse("cases:sms_list"), reverse("cases:sms_send", args=[file.public_id]),
+        reverse("cases:contact_preference", args=[file.public_id]),
+        file.get_absolute_url(), reverse("dashboard"),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert 'dir="rtl"' in text(response), url
+
+
+@settings(max_examples=25, deadline=None)
+@given(category=st.sampled_from(Grievance.Category.values),
+       raised_on=st.dates(min_value=datetime.date(2000, 1, 1), max_value=datetime.date(2100, 1, 1)))
+def test_a_default_deadline_never_comes_before_the_grievance(category, raised_on):
+    due_on = Grievance.default_due_on(category, raised_on)
+    assert raised_on < due_on <= raised_on + datetime.timedelta(days=30)
+
+
+@settings(max_examples=50, deadline=None)
+@given(phone=st.text(alphabet="+0123456789", max_size=16))
+def test_a_masked_phone_shows_at_most_seven_of_its_characters(phone):
+    from cases.models import mask_phone
+
+    masked = mask_phone(phone)
+    assert len(masked) == len(phone)
+    assert sum(1 for a, b in zip(masked, phone, strict=True) if a == b and a != "*") <= 7
