@@ -33,9 +33,10 @@ class GrievanceFilter(ListFilterSet):
         label=_("Grievances"), choices=STATES, method="filter_state", empty_label=None
     )
     category = django_filters.ChoiceFilter(label=_("Category"), choices=Grievance.Category.choices)
-    mine = django_filters.BooleanFilter(
-        label=_("Mine only"), method="filter_mine",
-        widget=django_filters.widgets.BooleanWidget(),
+    MINE, NOBODY = "mine", "nobody"
+    owner = django_filters.ChoiceFilter(
+        label=_("Owner"), method="filter_owner",
+        choices=[(MINE, _("Mine")), (NOBODY, _("Nobody yet"))],
     )
     q = django_filters.CharFilter(label=_("Search"), method="search")
     ordering = OrderingFilter(
@@ -57,8 +58,10 @@ class GrievanceFilter(ListFilterSet):
             return queryset.filter(status=Grievance.Status.RESOLVED)
         return queryset
 
-    def filter_mine(self, queryset, name, value):
-        if value and self.request is not None:
+    def filter_owner(self, queryset, name, value):
+        if value == self.NOBODY:
+            return queryset.filter(owner__isnull=True)
+        if value == self.MINE and self.request is not None:
             return queryset.filter(owner=self.request.user)
         return queryset
 

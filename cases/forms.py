@@ -142,10 +142,10 @@ class TransferAnswerForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper(self)
+        refuse = Submit(self.REFUSE, _("Refuse"))
+        refuse.field_classes = "btn btn-outline-danger ms-2"  # not a primary button's blue
         self.helper.layout = Layout(
-            "answer",
-            Submit(self.ACCEPT, _("Accept the transfer"), css_class="btn-success"),
-            Submit(self.REFUSE, _("Refuse"), css_class="btn-outline-danger ms-2"),
+            "answer", Submit(self.ACCEPT, _("Accept the transfer")), refuse,
         )
 
 

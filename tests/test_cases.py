@@ -420,3 +420,13 @@ def test_a_masked_phone_shows_at_most_seven_of_its_characters(phone):
     masked = mask_phone(phone)
     assert len(masked) == len(phone)
     assert sum(1 for a, b in zip(masked, phone, strict=True) if a == b and a != "*") <= 7
+
+
+def test_the_grievance_list_filters_by_owner(client_for, staff, file):
+    mine = GrievanceFactory(beneficiary=file, owner=staff, status="in_progress")
+    nobodys = GrievanceFactory(beneficiary=file)
+    client = client_for(staff)
+    page = text(client.get(reverse("cases:grievance_list"), {"owner": "mine"}))
+    assert mine.reference in page and nobodys.reference not in page
+    page = text(client.get(reverse("cases:grievance_list"), {"owner": "nobody"}))
+    assert nobodys.reference in page and mine.reference not in page
