@@ -6,7 +6,7 @@ reason. Projects and follow-up visits are another app's data: the detail templat
 them through the reverse relations (`beneficiary.projects`), so nothing here imports grants.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,6 +27,17 @@ class Entry:
     user: object = None
     detail: str = ""
     fields: list[str] = field(default_factory=list)
+
+
+# Other apps' entries (referrals, grievances, transfers: cases/timeline.py), each a
+# function of the beneficiary returning entries, registered by its app's `ready()`: this
+# app imports none of them.
+SOURCES: list[Callable[[Beneficiary], Iterable["Entry"]]] = []
+
+
+def register_source(source: Callable[[Beneficiary], Iterable["Entry"]]) -> None:
+    if source not in SOURCES:
+        SOURCES.append(source)
 
 
 def _label(name: str) -> str:
@@ -68,6 +79,9 @@ def file_timeline(beneficiary: Beneficiary, documents: Iterable[BeneficiaryDocum
         entries.append(Entry(document.uploaded_at, "document",
                              _("Document added: %(kind)s") % {"kind": document.get_kind_display()},
                              document.uploaded_by))
+
+    for source in SOURCES:
+        entries.extend(source(beneficiary))
 
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "beneficiaries",
     "grants",
     "ceremonies",
+    "cases",
     "reintegration.dashboard",
 ]
 
@@ -296,6 +297,15 @@ EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 10
+
+# SMS to beneficiaries (cases/sms.py): the backend's dotted path; the file backend's
+# file; the HTTP gateway's address, token and sender name (DEPLOY.md).
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "cases.sms.ConsoleBackend")
+SMS_FILE_PATH = Path(os.environ.get("SMS_FILE_PATH", BASE_DIR / "sms.log"))
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+SMS_SENDER = os.environ.get("SMS_SENDER", "Reinsertion")
+SMS_TIMEOUT = 10
 
 # Law 09-08: the CNDP's authorisation number printed on every intake form and PDF.
 CNDP_AUTHORISATION = os.environ.get("CNDP_AUTHORISATION", "A-XXX/2024")

@@ -24,4 +24,5 @@ STORAGES = {
 }
 MEDIA_ROOT = tempfile.mkdtemp(prefix="reinsertion-test-media-")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SMS_BACKEND = "cases.sms.MemoryBackend"
 ALLOWED_HOSTS = ["*"]

@@ -25,6 +25,7 @@ urlpatterns = [
     path("beneficiaries/", include("beneficiaries.urls")),
     path("grants/", include("grants.urls")),
     path("ceremonies/", include("ceremonies.urls")),
+    path("cases/", include("cases.urls")),
     # Public, no login: what a certificate's QR code opens.
     path("verify/<str:token>/", ceremonies_views.verify, name="verify"),
     path("audit/", include("reintegration.audit.urls")),

@@ -11,6 +11,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from beneficiaries.models import Beneficiary, BeneficiaryDocument, PenitentiaryEstablishment
+from cases.models import ContactPreference, FileTransfer, Grievance, Referral, SmsMessage
 from ceremonies.models import Ceremony, CeremonyPhoto, Handover
 from grants.models import (
     Amendment,
@@ -465,3 +466,64 @@ class CeremonyPhotoFactory(factory.django.DjangoModelFactory):
     content_type = "image/png"
     image = factory.django.ImageField(filename="remise.png", format="PNG", width=4, height=4)
     caption = "Remise des équipements"
+
+
+# --- cases: grievances, referrals, transfers ------------------------------------------
+
+class GrievanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Grievance
+
+    reference = factory.LazyFunction(lambda: next_number("REC", datetime.date.today().year, 5))
+    beneficiary = factory.SubFactory(BeneficiaryFactory)
+    category = Grievance.Category.EQUIPMENT_DEFECTIVE
+    description = "Le four livré ne chauffe pas."
+    raised_on = factory.LazyFunction(datetime.date.today)
+    due_on = factory.LazyAttribute(lambda g: Grievance.default_due_on(g.category, g.raised_on))
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Referral
+
+    beneficiary = factory.SubFactory(BeneficiaryFactory)
+    service = Referral.Service.ANAPEC
+    reason = "Recherche d'un emploi salarié en attendant le lancement du projet."
+    referred_on = factory.LazyFunction(datetime.date.today)
+
+
+class FileTransferFactory(factory.django.DjangoModelFactory):
+    """An answered request (accepted): a pending one would stop the admin walk's copy
+    of it (one pending request per file)."""
+
+    class Meta:
+        model = FileTransfer
+
+    beneficiary = factory.SubFactory(BeneficiaryFactory)
+    from_prefecture = factory.LazyFunction(lambda: prefecture(RABAT))
+    to_prefecture = factory.LazyFunction(prefecture)
+    reason = "La personne habite désormais à Témara."
+    requested_by = factory.SubFactory(UserFactory)
+    status = FileTransfer.Status.ACCEPTED
+    decided_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
+
+
+class ContactPreferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContactPreference
+
+    beneficiary = factory.SubFactory(BeneficiaryFactory, phone="+212612345678")
+    language = ContactPreference.Language.ARABIC
+    sms_consent_on = datetime.date(2024, 1, 10)
+
+
+class SmsMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SmsMessage
+
+    beneficiary = factory.SubFactory(BeneficiaryFactory, phone="+212612345678")
+    phone = "+212612345678"
+    template = SmsMessage.Template.VISIT_REMINDER
+    language = "ar"
+    body = "مرحبا"
+    status = SmsMessage.Status.SENT

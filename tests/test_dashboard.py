@@ -323,11 +323,12 @@ def test_query_count_does_not_grow_with_the_data(
     # Constant whatever the data: session, user and permissions (3); the scope (1); the
     # prefectures' names and one query per figure, grouped by prefecture (beneficiaries,
     # projects, the conventions and the three sums of their budgets, equipment, visits
-    # due, two trend series, the outcomes) and the sectors' names (13).
-    with django_assert_max_num_queries(17):
+    # due, two trend series, the outcomes) and the sectors' names (13); the grievances,
+    # referrals and transfers, read live in one grouped query (cases.selectors) (1).
+    with django_assert_max_num_queries(18):
         client.get(URL)
     add_more_data(temara, world)
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(18):
         response = client.get(URL)
     assert response.context["figures"]["beneficiaries"]["total"] == 18
 
@@ -423,8 +424,9 @@ def test_the_figures_come_from_a_snapshot_until_the_refresh_link_recomputes_them
 
     BeneficiaryFactory(prefecture=temara)
     # Session, user, permissions, the scope and the snapshot (the filter menus' options
-    # are kept a minute): no figure is asked of the database.
-    with django_assert_max_num_queries(5):
+    # are kept a minute): no figure is asked of the database but the cases' panel, read
+    # live in one query (cases.selectors.case_figures).
+    with django_assert_max_num_queries(6):
         _response, figures = figures_for(client, {"since": "2020-01-01"})
     assert figures["beneficiaries"]["total"] == 3
 
@@ -444,7 +446,7 @@ def test_the_timers_snapshots_serve_every_page_without_computing(
     for user, beneficiaries in ((staff, 3), (auditor, 5)):
         client = client_for(user)
         client.get(URL)  # the filter menus' options
-        with django_assert_max_num_queries(5):
+        with django_assert_max_num_queries(6):  # 5 and the cases' panel (one query)
             response, figures = figures_for(client)
         assert figures["beneficiaries"]["total"] == beneficiaries
         assert response.context["computed_at"] == stored

@@ -55,10 +55,13 @@ from .factories import (
     DisbursementFactory,
     DocumentFactory,
     EquipmentItemFactory,
+    FileTransferFactory,
     FollowUpVisitFactory,
+    GrievanceFactory,
     PartnerFactory,
     ProjectFactory,
     PurchaseOrderFactory,
+    ReferralFactory,
     SectorFactory,
     SupplierFactory,
     UserFactory,
@@ -247,7 +250,14 @@ def build_world(temara, staff, officer) -> list[models.Model]:
     agreement.document.save("accord.pdf", ContentFile(PDF))
     convention.framework_agreement = agreement
     convention.save(update_fields=["framework_agreement"])
+    grievance = make(GrievanceFactory, beneficiary=beneficiary)
+    referral = make(ReferralFactory, beneficiary=beneficiary)
+    # Asked for by a third prefecture (Salé), neither Témara's nor Rabat's outsiders'.
+    transfer = make(FileTransferFactory, beneficiary=beneficiary, from_prefecture=temara,
+                    to_prefecture=prefecture("04.441"), status="pending", decided_at=None,
+                    requested_by=staff)
     return [
+        grievance, referral, transfer,
         beneficiary, document, *projects.values(), photo, convention, partner, sector, supplier,
         order, item, handed_item, quote, disbursement, visit, event, review, amendment, planned, held,
         guest, handover, bank_change, agreement,

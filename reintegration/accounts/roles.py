@@ -28,9 +28,10 @@ _STAFF_WRITES = {
         "disbursement", "followupvisit", "supplierbankchange", "amendment:add",
     ],
     "ceremonies": ["*"],
+    "cases": ["*"],
 }
 _OFFICER_WRITES = {"grants": ["review", "amendment:change"]}
-_READ_APPS = ["territories", "beneficiaries", "grants", "ceremonies"]
+_READ_APPS = ["territories", "beneficiaries", "grants", "ceremonies", "cases"]
 
 
 def permissions_for(role: str, perms):

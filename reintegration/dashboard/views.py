@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from cases.selectors import case_figures
 from grants.models import Convention
 from grants.reports import convention_report, render_report_pdf, render_report_xlsx
 from reintegration.audit.models import AccessLog, log_access
@@ -115,6 +116,7 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
                 figures["trend"]["months"], figures["trend"]["submitted"],
                 figures["trend"]["approved"], strict=True,
             )),
+            cases=case_figures(user, prefecture=filters.prefecture),
             crumbs=[(_("Dashboard"), None)],
         )
 

@@ -42,7 +42,7 @@ def _children(obj: models.Model) -> dict[str, list[models.Model]]:
     for relation in obj._meta.related_objects:
         if not (relation.one_to_many or relation.many_to_many):
             continue
-        if relation.related_model._meta.app_label not in {"beneficiaries", "grants", "ceremonies"}:
+        if relation.related_model._meta.app_label not in {"beneficiaries", "grants", "ceremonies", "cases"}:
             continue
         rows = list(getattr(obj, relation.get_accessor_name()).all())
         if rows:
