@@ -675,6 +675,10 @@ def bench_load(path: str | None, username: str, seconds: int, connections: int) 
         per_request = {"gunicorn": 0.0, "postgres": 0.0}
         for pid, (kind, used) in cpu_after.items():
             per_request[kind] += (used - cpu_before.get(pid, (kind, 0.0))[1]) * 1000 / (rps * seconds)
+        # Workers renewed during the run (max_requests): gunicorn processes that are new.
+        renewed = sum(1 for pid, (kind, _used) in cpu_after.items()
+                      if kind == "gunicorn" and pid not in cpu_before)
+        result.note += f"; {renewed} workers renewed during the run"
         result.note += (f"; CPU per request: gunicorn {per_request['gunicorn']:.1f} ms, "
                         f"PostgreSQL {per_request['postgres']:.1f} ms; "
                         f"load average {load_before:.1f} → {load_after:.1f}")
