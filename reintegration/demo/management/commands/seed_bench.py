@@ -12,9 +12,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from beneficiaries.models import Beneficiary
 from bench.seed import BENCH_PASSWORD, seed_bench
 from bench.seed_years import seed_years
+from beneficiaries.models import Beneficiary
 
 
 class Command(BaseCommand):
