@@ -9,6 +9,7 @@ server time. A page whose URL does not exist yet is reported as "not available".
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import platform
@@ -24,6 +25,7 @@ import tracemalloc
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -210,8 +212,94 @@ def pick_fixtures() -> Fixtures:
             "beneficiaries": Beneficiary.objects.count(), "projects": Project.objects.count(),
             "equipment lines": EquipmentItem.objects.count(), "ceremonies": Ceremony.objects.count(),
             "handovers": Handover.objects.count(), "visits": FollowUpVisit.objects.count(),
+            **years_counts(),
         },
     )
+
+
+def years_counts() -> dict[str, int]:
+    """What `seed_bench --years` adds, counted from the planner's statistics where the
+    tables are large (exact counts of 10 million rows take seconds)."""
+    from reintegration.audit.partitions import partitions
+
+    if connection.vendor != "postgresql":
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(c.reltuples), 0)::bigint FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'audit_accesslog'::regclass"
+        )
+        access = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT coalesce(sum(reltuples), 0)::bigint FROM pg_class "
+            "WHERE relkind = 'r' AND relname LIKE '%%historical%%'"
+        )
+        history = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM grants_projectevent")
+        events = cursor.fetchone()[0]
+    return {"access-log rows (≈)": access, "month partitions": len(partitions()),
+            "history rows (≈)": history, "workflow events": events}
+
+
+def years_fixtures(fx: Fixtures) -> dict:
+    """The values the access log's searches and the history pages use: the staff member
+    of Skhirate-Témara, the fixture's file, a day three years ago and a month a year ago,
+    the file and project with the most versions in history."""
+    from django.utils import timezone
+
+    from beneficiaries.models import Beneficiary
+    from grants.models import Project
+
+    today = timezone.localdate()
+    day = today - timedelta(days=3 * 365)
+    month_start = (today - timedelta(days=365)).replace(day=1)
+    history = Beneficiary.history.model
+    busiest = (history.objects.values("id").annotate(n=Count("history_id")).order_by("-n").first()
+               or {"id": None, "n": 0})
+    project_history = Project.history.model
+    busiest_project = (project_history.objects.values("id").annotate(n=Count("history_id"))
+                       .order_by("-n").first() or {"id": None, "n": 0})
+    fixture_versions = history.objects.filter(public_id=fx.beneficiary_public_id).count()
+    busiest_file = Beneficiary.objects.filter(pk=busiest["id"]).values_list("public_id", flat=True).first()
+    return {
+        "day": day.isoformat(), "month_start": month_start.isoformat(),
+        "month_end": (month_start + timedelta(days=27)).isoformat(),
+        "busiest_pk": busiest["id"], "busiest_versions": busiest["n"],
+        "busiest_public_id": str(busiest_file) if busiest_file else None,
+        "busiest_project_pk": busiest_project["id"], "busiest_project_versions": busiest_project["n"],
+        "fixture_versions": fixture_versions,
+    }
+
+
+def bench_task(label: str, target: str, task, repeats: int = 3, keep: bool = False) -> Result:
+    """Time `task()` (a command or a service) `repeats` times. Unless `keep`, each run is
+    rolled back (PostgreSQL's DDL too), so the data set stays as seeded."""
+    from django.db import transaction
+
+    class UndoError(Exception):
+        pass
+
+    result = Result(label, "", target)
+    times = []
+    note = ""
+    for _ in range(repeats):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            try:
+                with transaction.atomic():
+                    note = task() or note
+                    elapsed = (time.perf_counter() - started) * 1000
+                    if not keep:
+                        raise UndoError
+            except UndoError:
+                pass
+            except Exception as exc:  # noqa: BLE001 - the table says what broke
+                result.note, result.ok = f"{type(exc).__name__}: {exc}"[:160], False
+                return result
+        times.append(elapsed)
+    result.median_ms, result.p95_ms, result.queries = statistics.median(times), max(times), len(queries)
+    result.note = note
+    return result
 
 
 # --- measuring ----------------------------------------------------------------------------------
@@ -587,6 +675,10 @@ def bench_load(path: str | None, username: str, seconds: int, connections: int) 
         per_request = {"gunicorn": 0.0, "postgres": 0.0}
         for pid, (kind, used) in cpu_after.items():
             per_request[kind] += (used - cpu_before.get(pid, (kind, 0.0))[1]) * 1000 / (rps * seconds)
+        # Workers renewed during the run (max_requests): gunicorn processes that are new.
+        renewed = sum(1 for pid, (kind, _used) in cpu_after.items()
+                      if kind == "gunicorn" and pid not in cpu_before)
+        result.note += f"; {renewed} workers renewed during the run"
         result.note += (f"; CPU per request: gunicorn {per_request['gunicorn']:.1f} ms, "
                         f"PostgreSQL {per_request['postgres']:.1f} ms; "
                         f"load average {load_before:.1f} → {load_after:.1f}")
@@ -648,11 +740,12 @@ def run_wrk(url, cookie, seconds, connections):
 
 def run_threads(url, cookie, seconds, connections):
     deadline = time.monotonic() + seconds
-    done, errors, lock = [0], [0], threading.Lock()
+    done, errors, lock, latencies = [0], [0], threading.Lock(), []
 
     def worker():
         request = urllib.request.Request(url, headers={"Cookie": cookie})
         while time.monotonic() < deadline:
+            started = time.perf_counter()
             try:
                 with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
                     response.read()
@@ -662,13 +755,18 @@ def run_threads(url, cookie, seconds, connections):
             with lock:
                 done[0] += ok
                 errors[0] += not ok
+                latencies.append((time.perf_counter() - started) * 1000)
 
     threads = [threading.Thread(target=worker) for _ in range(connections)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return done[0] / seconds, errors[0], "Python threads (wrk not installed)"
+    detail = "Python threads (wrk not installed)"
+    if latencies:
+        detail += (f", latency p50 {percentile(latencies, 0.5):.0f} ms, "
+                   f"p99 {percentile(latencies, 0.99):.0f} ms")
+    return done[0] / seconds, errors[0], detail
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -728,6 +826,7 @@ def run(args) -> list[Result]:
          {"convention_pk": fx.ordering_convention_pk})
     page("Convention ledger, recomputed (largest)", ["dashboard:convention_ledger"], auditor,
          {"pk": fx.convention_pk}, target_ms=DASHBOARD_TARGET_MS)
+    results += bench_years(args, fx, auditor, admin, wanted, page)
     if wanted("Dashboard figures, full refresh; Dashboard, national, one prefecture (its staff), "
               "computed on request"):
         results += bench_dashboard(find_url(["dashboard"], {}), auditor, staff, n)
@@ -774,6 +873,71 @@ def run(args) -> list[Result]:
         print("  gunicorn under load ...", flush=True)
         results.append(bench_load(ben_list, "bench_auditor", args.seconds, args.connections))
     return results, fx
+
+
+def bench_years(args, fx, auditor, admin, wanted, page) -> list[Result]:
+    """The pages and commands that read what time accumulates (issue 24): the access
+    log's searches, a file's history and timeline, the archive of the access log, the
+    anonymisation of a file, check_ledger."""
+    from django.core.management import call_command
+
+    yx = years_fixtures(fx)
+    staff_user = fx.staff
+    page("Access log, newest first", ["audit:list"], auditor)
+    page("Access log, filtered by user", ["audit:list"], auditor, query=f"user={staff_user}")
+    page("Access log, filtered by file", ["audit:list"], auditor,
+         query=f"object_id={fx.beneficiary_public_id}")
+    page("Access log, filtered by one day (3 years ago)", ["audit:list"], auditor,
+         query=f"since={yx['day']}&until={yx['day']}")
+    page("Access log, user and a month (a year ago)", ["audit:list"], auditor,
+         query=f"user={staff_user}&since={yx['month_start']}&until={yx['month_end']}")
+    page(f"File timeline: beneficiary detail, the file with the most versions ({yx['busiest_versions']})",
+         ["beneficiaries:detail"], auditor, {"public_id": yx["busiest_public_id"]})
+    page(f"File history (Django admin), the file with the most versions ({yx['busiest_versions']})",
+         ["admin:beneficiaries_beneficiary_history"], admin, {"object_id": yx["busiest_pk"]})
+    page(f"Project history (Django admin), the project with the most versions "
+         f"({yx['busiest_project_versions']})",
+         ["admin:grants_project_history"], admin, {"object_id": yx["busiest_project_pk"]})
+    results = []
+    if wanted("Archive of the access log's oldest month"):
+        from reintegration.audit.models import AccessLog
+        from reintegration.audit.partitions import archive_expired, current_month, partitions
+
+        months = sorted(partitions())
+        print("  archive of the oldest month ...", flush=True)
+        if months:
+            oldest = months[0]
+            this = current_month()
+            retention = (this.year - oldest.year) * 12 + this.month - oldest.month - 1
+            rows = AccessLog.objects.filter(at__lt=f"{months[1]:%Y-%m-%d}T00:00:00Z").count()
+
+            def archive():
+                archived = archive_expired(retention_months=retention)
+                from django.core.files.storage import default_storage
+
+                for item in archived:
+                    default_storage.delete(item.path)
+                return f"{sum(a.rows for a in archived):,} rows of {len(archived)} month(s), {rows:,} counted"
+
+            results.append(bench_task("Archive of the access log's oldest month (gzip CSV, drop)",
+                                      "reference: nightly, one month at a time", archive))
+    if wanted("Anonymisation of one file"):
+        from beneficiaries.models import Beneficiary
+        from reintegration.security.anonymisation import anonymise_beneficiary
+
+        print("  anonymisation of one file ...", flush=True)
+        beneficiary = Beneficiary.objects.get(public_id=yx["busiest_public_id"] or fx.beneficiary_public_id)
+        results.append(bench_task(
+            f"Anonymisation of one file ({yx['busiest_versions']} versions; rolled back)",
+            "reference: anonymise_closed_files, per file",
+            lambda: anonymise_beneficiary(beneficiary=beneficiary) and "", repeats=1,
+        ))
+    if wanted("check_ledger"):
+        print("  check_ledger ...", flush=True)
+        results.append(bench_task("check_ledger (every convention and project)", "reference",
+                                  lambda: call_command("check_ledger", stdout=io.StringIO()),
+                                  repeats=1))
+    return results
 
 
 def machine() -> str:

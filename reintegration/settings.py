@@ -323,6 +323,15 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rst
 # Law 09-08: closed files are anonymised after this many years (anonymise_closed_files).
 RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", 10))
 
+# Law 09-08: the access log (who displayed, downloaded or exported which file) is kept
+# this many whole months, then archived to a gzip CSV in the private storage and removed
+# (`manage.py archive_access_log`, daily: deploy/reinsertion-access-log.timer). 12 months
+# by default, the ceiling data-protection authorities commonly set for access traces
+# (CNIL: 6 months to a year); set it to the period of the foundation's CNDP declaration.
+ACCESS_LOG_RETENTION_MONTHS = int(os.environ.get("ACCESS_LOG_RETENTION_MONTHS", 12))
+# PostgreSQL: month partitions of the access log created this many months ahead.
+ACCESS_LOG_PARTITIONS_AHEAD = int(os.environ.get("ACCESS_LOG_PARTITIONS_AHEAD", 3))
+
 # The dashboard shows figures stored at most this many seconds ago (snapshots in the
 # database, per prefecture and filters, refreshed by `manage.py refresh_dashboard` on a
 # timer more often than that: DEPLOY.md); past it a page computes them. The page says when
