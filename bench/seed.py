@@ -35,19 +35,17 @@ from beneficiaries.models import Beneficiary, PenitentiaryEstablishment
 from ceremonies.models import Ceremony, Guest, Handover
 from grants.models import (
     Convention,
-    Disbursement,
     EquipmentItem,
     FollowUpVisit,
     Partner,
     Project,
     ProjectEvent,
     ProjectOutcome,
-    PurchaseOrder,
     Review,
     Sector,
-    Supplier,
 )
 from grants.services import refresh_convention_figures, refresh_outcomes
+from procurement.models import Disbursement, PurchaseOrder, Supplier
 from reintegration.accounts.models import User
 from reintegration.accounts.roles import Role
 from reintegration.sequences.models import Sequence

@@ -9,7 +9,7 @@ functions; nothing else sets `Project.status`.
 The money rules live here too (the figures are defined once, in `grants.models`: "the
 ledger"): the approved amount is the ceiling of what a project engages and pays, and a
 convention commits at most its envelope. Every door that engages or spends money (the
-approval and its amendments here; orders, invoices and payments in `grants.procurement`;
+approval and its amendments here; orders, invoices and payments in `procurement.services`;
 the admin's corrections in `grants.admin`) takes its row locks in one order — the
 projects by key, then their conventions by key (`lock_ledger`), then a purchase order,
 then equipment lines — so two doors never wait for each other in a cycle, and checks
@@ -22,6 +22,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -46,9 +47,12 @@ from .models import (
     Project,
     ProjectEvent,
     ProjectOutcome,
-    PurchaseOrder,
     Review,
+    purchase_orders,
 )
+
+if TYPE_CHECKING:  # procurement sits above grants: never imported at run time
+    from procurement.models import PurchaseOrder
 
 Status = Project.Status
 
@@ -81,6 +85,11 @@ ACTION_ROLES: dict[str, tuple[Role, ...]] = {
 
 # Statuses in which staff may still edit the file and its equipment lines.
 EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.RETURNED})
+
+# What the apps above grants do when a project is launched, in the launch's transaction
+# (the follow-up schedules its visits): each appends a function taking `project=` from
+# its AppConfig.ready, so that grants never imports them.
+launch_hooks: list = []
 
 
 def _action_refusals() -> dict[str, str]:
@@ -527,8 +536,6 @@ def equip_project(*, project: Project, user) -> Project:
 
 @transaction.atomic
 def launch_project(*, project: Project, user, launched_on: datetime.date) -> Project:
-    from .procurement import schedule_follow_up_visits
-
     _ensure_may(user, "launch", project)
     target = _lock_and_check(project, "launch")
     if launched_on is None:
@@ -537,7 +544,8 @@ def launch_project(*, project: Project, user, launched_on: datetime.date) -> Pro
         raise ValidationError({"launched_on": _("The launch date cannot be in the future.")})
     project.launched_on = launched_on
     _move(project, to_status=target, user=user, fields=["launched_on"])
-    schedule_follow_up_visits(project=project)
+    for react in launch_hooks:
+        react(project=project)
     refresh_outcome(project=project)
     return project
 
@@ -837,7 +845,7 @@ def allocate_invoice(order: PurchaseOrder) -> None:
     `record_invoice`, and after an admin's correction of the order or its lines. Lines
     whose share does not change are not saved (no history row)."""
     lines = list(EquipmentItem.objects.filter(purchase_order=order.pk).order_by("pk"))
-    if order.status == PurchaseOrder.Status.INVOICED and order.invoice_amount is not None:
+    if order.status == purchase_orders().Status.INVOICED and order.invoice_amount is not None:
         shares = invoice_shares(order, order.invoice_amount, lines)
     else:
         shares = {}
@@ -857,7 +865,7 @@ def refresh_convention_figures(*, conventions: Iterable) -> None:
 
     Called, in their transaction and after their own writes, by every door that changes
     what those figures sum: `approve_project` and `approve_amendment`;
-    `procurement.record_disbursement` and `record_invoice`; in the admin, saving (history
+    `procurement.services.record_disbursement` and `record_invoice`; in the admin, saving (history
     revert included) or deleting a project (with its equipment lines inline), an
     equipment line, a payment, a purchase order or a convention
     (`grants.admin.LedgerAdminMixin`); the bench seed after its bulk inserts. The other

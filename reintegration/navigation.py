@@ -35,7 +35,7 @@ SECTIONS = [
     Section("grants:convention_list", _("Conventions"), "bi-bank",
             _("INDH partnership conventions and their budgets."), "grants.view_convention"),
     Section("grants:supplier_list", _("Suppliers"), "bi-truck",
-            _("Suppliers, purchase orders and deliveries."), "grants.view_supplier"),
+            _("Suppliers, purchase orders and deliveries."), "procurement.view_supplier"),
     Section("grants:visit_list", _("Follow-up visits"), "bi-calendar-check",
             _("Visits due and overdue."), "grants.view_followupvisit"),
     Section("ceremonies:list", _("Ceremonies"), "bi-award",

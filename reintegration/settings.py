@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "reintegration.demo",
     "beneficiaries",
     "grants",
+    "procurement",
     "ceremonies",
     "reintegration.dashboard",
 ]

@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from ceremonies import views as ceremonies_views
+from grants import urls as grants_urls
+from procurement import urls as procurement_urls
 from reintegration import health, views
 from reintegration.dashboard.views import DashboardView
 
@@ -23,7 +25,8 @@ urlpatterns = [
     ),
     path("i18n/setlang/", views.login_not_required(set_language), name="set_language"),
     path("beneficiaries/", include("beneficiaries.urls")),
-    path("grants/", include("grants.urls")),
+    # Procurement's pages keep the addresses and names they had inside grants.
+    path("grants/", include((grants_urls.urlpatterns + procurement_urls.urlpatterns, grants_urls.app_name))),
     path("ceremonies/", include("ceremonies.urls")),
     # Public, no login: what a certificate's QR code opens.
     path("verify/<str:token>/", ceremonies_views.verify, name="verify"),

@@ -15,7 +15,6 @@ from ceremonies.models import Ceremony, CeremonyPhoto, Handover
 from grants.models import (
     Convention,
     ConventionPartner,
-    Disbursement,
     EquipmentItem,
     FollowUpVisit,
     FrameworkAgreement,
@@ -23,14 +22,11 @@ from grants.models import (
     Partner,
     Project,
     ProjectEvent,
-    PurchaseOrder,
-    Quote,
     Review,
     Sector,
-    Supplier,
-    SupplierBankChange,
 )
 from grants.services import refresh_convention_figures, refresh_outcome
+from procurement.models import Disbursement, PurchaseOrder, Quote, Supplier, SupplierBankChange
 from reintegration.accounts.models import User
 from reintegration.audit.models import AccessLog
 from reintegration.sequences.models import next_number

@@ -24,9 +24,9 @@ from beneficiaries import services as file_services
 from beneficiaries.models import Beneficiary
 from ceremonies import documents
 from ceremonies.models import Ceremony, CeremonyPhoto, Handover
-from grants import procurement
 from grants import services as project_services
 from grants.models import Project, Review
+from procurement import services as procurement
 from reintegration.accounts.models import User
 from reintegration.security.anonymisation import ANONYMISED, Identity, scrub
 

@@ -24,8 +24,8 @@ from grants.models import (
     Project,
     ProjectEvent,
     ProjectOutcome,
-    PurchaseOrder,
 )
+from procurement.models import PurchaseOrder
 from reintegration.accounts.roles import Role
 from reintegration.accounts.scope import is_national, scope_filter
 from reintegration.dashboard.figures import Filters, Outcome, combine, compute_parts, trend_months

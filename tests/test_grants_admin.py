@@ -8,19 +8,16 @@ from django.urls import reverse
 from grants.models import (
     Amendment,
     Convention,
-    Disbursement,
     EquipmentItem,
     FollowUpVisit,
     KitItem,
     Partner,
     Project,
     ProjectEvent,
-    PurchaseOrder,
-    Quote,
     Review,
     Sector,
-    Supplier,
 )
+from procurement.models import Disbursement, PurchaseOrder, Quote, Supplier
 
 from .factories import KitItemFactory
 from .test_grants_services import approve, submitted_project

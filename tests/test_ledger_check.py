@@ -15,15 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grants import ledger, services
-from grants.models import (
-    Amendment,
-    Convention,
-    ConventionFigures,
-    Disbursement,
-    EquipmentItem,
-    Project,
-    PurchaseOrder,
-)
+from grants.models import Amendment, Convention, ConventionFigures, EquipmentItem, Project
+from procurement.models import Disbursement, PurchaseOrder
 from reintegration.dashboard.figures import FIGURES_VERSION
 from reintegration.dashboard.models import FigureSnapshot, prefecture_scope
 

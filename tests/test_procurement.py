@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from grants import procurement
-from grants.models import Convention, EquipmentItem, FollowUpVisit, Project, PurchaseOrder
+from grants.models import Convention, EquipmentItem, FollowUpVisit, Project
+from procurement import services as procurement
+from procurement.models import PurchaseOrder
 
 from .factories import (
     ConventionFactory,

@@ -6,16 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from grants import procurement_demo
-from grants.models import (
-    Amendment,
-    Disbursement,
-    EquipmentItem,
-    FollowUpVisit,
-    Project,
-    PurchaseOrder,
-    Supplier,
-)
+from grants.models import Amendment, EquipmentItem, FollowUpVisit, Project
+from procurement import demo as procurement_demo
+from procurement.models import Disbursement, PurchaseOrder, Supplier
 from reintegration.accounts.roles import Role
 
 from .factories import ConventionFactory, EquipmentItemFactory, ProjectFactory, SectorFactory, UserFactory

@@ -9,9 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, reverse
 from pypdf import PdfReader
 
-from grants import procurement
-from grants.models import FollowUpVisit, Project, PurchaseOrder, Quote, Supplier
-from grants.procurement_urls import urlpatterns
+from grants.models import FollowUpVisit, Project
+from procurement import services as procurement
+from procurement.models import PurchaseOrder, Quote, Supplier
+from procurement.urls import urlpatterns
 from reintegration.audit.models import AccessLog
 
 from .factories import (
@@ -424,13 +425,13 @@ def test_lists_take_a_constant_number_of_queries(
 # --- Django admin ---------------------------------------------------------------------
 
 def test_the_admin_lists_orders_with_the_invoice_flag(world, admin_user, client_for):
-    response = client_for(admin_user).get(reverse("admin:grants_purchaseorder_changelist"))
+    response = client_for(admin_user).get(reverse("admin:procurement_purchaseorder_changelist"))
     assert response.status_code == 200
     assert world["order"].number in response.content.decode()
 
 
 def test_the_admin_refuses_a_supplier_with_an_invalid_ice(admin_user, client_for):
-    response = client_for(admin_user).post(reverse("admin:grants_supplier_add"),
+    response = client_for(admin_user).post(reverse("admin:procurement_supplier_add"),
                                            supplier_data(ice="002136093000041"))
     assert response.status_code == 200
     assert "La clé de contrôle de cet ICE est fausse" in response.content.decode()

@@ -32,7 +32,7 @@ DEMO_USERS = [
     ("auditor", "Hassan", "Chraibi", Role.AUDITOR, []),
 ]
 
-APP_SEEDS = ["beneficiaries.demo", "grants.demo", "grants.procurement_demo", "ceremonies.demo"]
+APP_SEEDS = ["beneficiaries.demo", "grants.demo", "procurement.demo", "ceremonies.demo"]
 
 
 class Command(BaseCommand):

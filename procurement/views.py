@@ -1,7 +1,7 @@
 """Pages of suppliers, purchase orders, quotes, deliveries, cash grants and visits.
 
 Thin views: fetch through `visible_to(user)` (out of scope -> 404, checked before the
-role, so nothing leaks), bind a form, call one function of `grants.procurement`, redirect
+role, so nothing leaks), bind a form, call one function of `procurement.services`, redirect
 with a message.
 """
 
@@ -23,6 +23,9 @@ from django.views import View
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 from django_filters.views import FilterView
 
+from grants.exports import VISIT_COLUMNS
+from grants.models import ZERO, Convention, EquipmentItem, FollowUpVisit, Project
+from grants.services import project_money
 from reintegration.audit.models import AccessLog, log_access
 from reintegration.common.dates import format_date
 from reintegration.common.exports import ExportMixin
@@ -33,20 +36,10 @@ from reintegration.common.uploads import sniff_content_type
 from reintegration.common.views import RememberFiltersMixin
 from reintegration.security.two_factor import code_entered_at, fresh_code_seconds, has_fresh_code
 
-from . import procurement, procurement_bank
-from .exports import VISIT_COLUMNS
-from .models import (
-    ZERO,
-    Convention,
-    EquipmentItem,
-    FollowUpVisit,
-    Project,
-    PurchaseOrder,
-    Supplier,
-    SupplierBankChange,
-)
-from .procurement_filters import PurchaseOrderFilter, SupplierFilter, VisitFilter
-from .procurement_forms import (
+from . import bank as procurement_bank
+from . import services as procurement
+from .filters import PurchaseOrderFilter, SupplierFilter, VisitFilter
+from .forms import (
     BankChangeDecisionForm,
     BankChangeRequestForm,
     ConventionChoiceForm,
@@ -58,7 +51,7 @@ from .procurement_forms import (
     SupplierForm,
     VisitForm,
 )
-from .services import project_money
+from .models import PurchaseOrder, Supplier, SupplierBankChange
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
@@ -132,10 +125,10 @@ class ScopedObjectMixin(CrumbsMixin, PermissionRequiredMixin):
 # --- suppliers ------------------------------------------------------------------------
 
 class SupplierListView(CrumbsMixin, PermissionRequiredMixin, FilterView):
-    permission_required = "grants.view_supplier"
+    permission_required = "procurement.view_supplier"
     raise_exception = True
     filterset_class = SupplierFilter
-    template_name = "grants/procurement/supplier_list.html"
+    template_name = "procurement/supplier_list.html"
     paginate_by = 25
 
     def get_crumbs(self):
@@ -162,9 +155,9 @@ class SupplierListView(CrumbsMixin, PermissionRequiredMixin, FilterView):
 
 
 class SupplierDetailView(CrumbsMixin, PermissionRequiredMixin, DetailView):
-    permission_required = "grants.view_supplier"
+    permission_required = "procurement.view_supplier"
     raise_exception = True
-    template_name = "grants/procurement/supplier_detail.html"
+    template_name = "procurement/supplier_detail.html"
 
     def get_crumbs(self):
         return [*supplier_crumbs(), (self.object.name, None)]
@@ -193,10 +186,10 @@ class SupplierDetailView(CrumbsMixin, PermissionRequiredMixin, DetailView):
 
 
 class SupplierCreateView(CrumbsMixin, PermissionRequiredMixin, CreateView):
-    permission_required = "grants.add_supplier"
+    permission_required = "procurement.add_supplier"
     raise_exception = True
     form_class = SupplierForm
-    template_name = "grants/procurement/supplier_form.html"
+    template_name = "procurement/supplier_form.html"
 
     def get_crumbs(self):
         return [*supplier_crumbs(), (_("New supplier"), None)]
@@ -207,10 +200,10 @@ class SupplierCreateView(CrumbsMixin, PermissionRequiredMixin, CreateView):
 
 
 class SupplierUpdateView(CrumbsMixin, PermissionRequiredMixin, UpdateView):
-    permission_required = "grants.change_supplier"
+    permission_required = "procurement.change_supplier"
     raise_exception = True
     form_class = SupplierForm
-    template_name = "grants/procurement/supplier_form.html"
+    template_name = "procurement/supplier_form.html"
 
     def get_crumbs(self):
         return [*supplier_crumbs(), (self.object.name, self.object.get_absolute_url()), (_("Edit"), None)]
@@ -223,7 +216,7 @@ class SupplierUpdateView(CrumbsMixin, PermissionRequiredMixin, UpdateView):
         return super().form_valid(form)
 
 
-# --- changes of a supplier's bank details (grants.procurement_bank) --------------------
+# --- changes of a supplier's bank details (procurement.bank) ---------------------------
 
 def bank_change_crumbs() -> list[tuple[str, str | None]]:
     return [*supplier_crumbs(), (_("Changes of bank details"), reverse("grants:bank_change_list"))]
@@ -232,9 +225,9 @@ def bank_change_crumbs() -> list[tuple[str, str | None]]:
 class BankChangeRequestView(ScopedObjectMixin, FormView):
     """From the supplier's page: ask for a new RIB (or a corrected ICE)."""
 
-    permission_required = "grants.add_supplierbankchange"
+    permission_required = "procurement.add_supplierbankchange"
     form_class = BankChangeRequestForm
-    template_name = "grants/procurement/bank_change_request.html"
+    template_name = "procurement/bank_change_request.html"
 
     def get_scoped_object(self):
         return get_object_or_404(Supplier.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
@@ -274,9 +267,9 @@ class BankChangeRequestView(ScopedObjectMixin, FormView):
 class BankChangeListView(CrumbsMixin, PermissionRequiredMixin, ListView):
     """The requests, those awaiting a decision first (the administrators' queue)."""
 
-    permission_required = "grants.view_supplierbankchange"
+    permission_required = "procurement.view_supplierbankchange"
     raise_exception = True
-    template_name = "grants/procurement/bank_change_list.html"
+    template_name = "procurement/bank_change_list.html"
     context_object_name = "changes"
     paginate_by = 25
 
@@ -308,7 +301,7 @@ class BankChangeDetailView(ScopedObjectMixin, FormView):
     who asked, the decision, which needs a one-time code entered in the last minutes."""
 
     form_class = BankChangeDecisionForm
-    template_name = "grants/procurement/bank_change_detail.html"
+    template_name = "procurement/bank_change_detail.html"
 
     def get_scoped_object(self):
         return get_object_or_404(
@@ -320,8 +313,8 @@ class BankChangeDetailView(ScopedObjectMixin, FormView):
 
     def get_permission_required(self):
         if self.request.method in ("GET", "HEAD"):
-            return ["grants.view_supplierbankchange"]
-        return ["grants.decide_supplierbankchange"]
+            return ["procurement.view_supplierbankchange"]
+        return ["procurement.decide_supplierbankchange"]
 
     def get_crumbs(self):
         return [*bank_change_crumbs(), (self.object.supplier.name, None)]
@@ -382,7 +375,7 @@ class BankChangeDetailView(ScopedObjectMixin, FormView):
 
 
 class BankChangeDocumentView(ScopedObjectMixin, View):
-    permission_required = "grants.view_supplierbankchange"
+    permission_required = "procurement.view_supplierbankchange"
 
     def get_scoped_object(self):
         changes = SupplierBankChange.objects.visible_to(self.request.user)
@@ -398,10 +391,10 @@ class BankChangeDocumentView(ScopedObjectMixin, View):
 # --- purchase orders ------------------------------------------------------------------
 
 class PurchaseOrderListView(CrumbsMixin, PermissionRequiredMixin, FilterView):
-    permission_required = "grants.view_purchaseorder"
+    permission_required = "procurement.view_purchaseorder"
     raise_exception = True
     filterset_class = PurchaseOrderFilter
-    template_name = "grants/procurement/purchase_order_list.html"
+    template_name = "procurement/purchase_order_list.html"
     paginate_by = 25
 
     def get_crumbs(self):
@@ -416,7 +409,7 @@ class PurchaseOrderListView(CrumbsMixin, PermissionRequiredMixin, FilterView):
 
 
 class PurchaseOrderMixin(ScopedObjectMixin):
-    permission_required = "grants.change_purchaseorder"
+    permission_required = "procurement.change_purchaseorder"
 
     def get_scoped_object(self):
         return get_object_or_404(
@@ -428,8 +421,8 @@ class PurchaseOrderMixin(ScopedObjectMixin):
 
 
 class PurchaseOrderDetailView(PurchaseOrderMixin, DetailView):
-    permission_required = "grants.view_purchaseorder"
-    template_name = "grants/procurement/purchase_order_detail.html"
+    permission_required = "procurement.view_purchaseorder"
+    template_name = "procurement/purchase_order_detail.html"
     context_object_name = "order"
 
     def get_crumbs(self):
@@ -451,7 +444,7 @@ class PurchaseOrderDetailView(PurchaseOrderMixin, DetailView):
             quotes_problem=quotes_problem,
             partly_delivered=order.status == PurchaseOrder.Status.SENT
             and any(line.quantity_delivered for line in lines),
-            may_change=self.request.user.has_perm("grants.change_purchaseorder"),
+            may_change=self.request.user.has_perm("procurement.change_purchaseorder"),
             **kwargs,
         )
 
@@ -459,9 +452,9 @@ class PurchaseOrderDetailView(PurchaseOrderMixin, DetailView):
 class PurchaseOrderStartView(CrumbsMixin, PermissionRequiredMixin, FormView):
     """First step of a new order: the convention whose approved projects are equipped."""
 
-    permission_required = "grants.add_purchaseorder"
+    permission_required = "procurement.add_purchaseorder"
     raise_exception = True
-    template_name = "grants/procurement/purchase_order_start.html"
+    template_name = "procurement/purchase_order_start.html"
 
     def get_crumbs(self):
         return [*order_crumbs(), (_("New purchase order"), None)]
@@ -487,8 +480,8 @@ class PurchaseOrderStartView(CrumbsMixin, PermissionRequiredMixin, FormView):
 
 
 class PurchaseOrderCreateView(ScopedObjectMixin, FormView):
-    permission_required = "grants.add_purchaseorder"
-    template_name = "grants/procurement/purchase_order_form.html"
+    permission_required = "procurement.add_purchaseorder"
+    template_name = "procurement/purchase_order_form.html"
 
     def get_crumbs(self):
         return [*order_crumbs(), (_("New purchase order"), reverse("grants:purchase_order_create")),
@@ -574,7 +567,7 @@ class PurchaseOrderCancelView(PurchaseOrderActionView):
 
 
 class PurchaseOrderReceiveView(PurchaseOrderMixin, FormView):
-    template_name = "grants/procurement/purchase_order_receive.html"
+    template_name = "procurement/purchase_order_receive.html"
 
     def get_crumbs(self):
         return [*order_crumbs(self.object), (_("Delivery"), None)]
@@ -614,7 +607,7 @@ class PurchaseOrderReceiveView(PurchaseOrderMixin, FormView):
 
 class PurchaseOrderInvoiceView(PurchaseOrderMixin, FormView):
     form_class = InvoiceForm
-    template_name = "grants/procurement/purchase_order_invoice.html"
+    template_name = "procurement/purchase_order_invoice.html"
 
     def get_crumbs(self):
         return [*order_crumbs(self.object), (_("Invoice"), None)]
@@ -646,15 +639,15 @@ class PurchaseOrderInvoiceView(PurchaseOrderMixin, FormView):
 
 class PurchaseOrderQuotesView(PurchaseOrderMixin, FormView):
     form_class = QuoteForm
-    template_name = "grants/procurement/purchase_order_quotes.html"
+    template_name = "procurement/purchase_order_quotes.html"
 
     def get_crumbs(self):
         return [*order_crumbs(self.object), (_("Quotes"), None)]
 
     def get_permission_required(self):
         if self.request.method in ("GET", "HEAD"):
-            return ["grants.view_quote"]
-        return ["grants.add_quote"]
+            return ["procurement.view_quote"]
+        return ["procurement.add_quote"]
 
     def get_initial(self):
         return {"supplier": self.object.supplier, "quoted_on": timezone.localdate()}
@@ -666,7 +659,7 @@ class PurchaseOrderQuotesView(PurchaseOrderMixin, FormView):
             quotes=list(order.quotes.select_related("supplier")),
             quotes_problem=procurement.quotes_problem(order),
             may_change=order.status == PurchaseOrder.Status.DRAFT
-            and self.request.user.has_perm("grants.add_quote"),
+            and self.request.user.has_perm("procurement.add_quote"),
             **kwargs,
         )
 
@@ -698,7 +691,7 @@ class QuoteDeleteView(PurchaseOrderMixin, View):
 
 
 class QuoteDocumentView(PurchaseOrderMixin, View):
-    permission_required = "grants.view_quote"
+    permission_required = "procurement.view_quote"
 
     def get(self, request, *args, **kwargs):
         quote = get_object_or_404(self.object.quotes, pk=kwargs["quote_pk"])
@@ -709,14 +702,14 @@ class QuoteDocumentView(PurchaseOrderMixin, View):
 
 
 class PurchaseOrderPdfView(PurchaseOrderMixin, View):
-    permission_required = "grants.view_purchaseorder"
+    permission_required = "procurement.view_purchaseorder"
 
     def get(self, request, *args, **kwargs):
         order = self.object
         lines = list(order.lines.select_related("project").order_by("project__reference", "pk"))
         order.lines_total = sum((line.total for line in lines), ZERO)
         document = render_pdf(
-            "grants/procurement/purchase_order_pdf.html",
+            "procurement/purchase_order_pdf.html",
             {"order": order, "lines": lines, "supplier": order.supplier,
              "convention": order.convention, "printed_on": timezone.localdate(),
              "foundation_name": settings.FOUNDATION_NAME,
@@ -739,9 +732,9 @@ def _file_response(field_file, stem: str) -> FileResponse:
 # --- cash grants ----------------------------------------------------------------------
 
 class DisbursementCreateView(ScopedObjectMixin, FormView):
-    permission_required = "grants.add_disbursement"
+    permission_required = "procurement.add_disbursement"
     form_class = DisbursementForm
-    template_name = "grants/procurement/disbursement_form.html"
+    template_name = "procurement/disbursement_form.html"
 
     def get_crumbs(self):
         return [*project_crumbs(self.object), (_("Cash grant"), None)]
@@ -792,7 +785,7 @@ class VisitListView(RememberFiltersMixin, ExportMixin, CrumbsMixin, PermissionRe
     permission_required = "grants.view_followupvisit"
     raise_exception = True
     filterset_class = VisitFilter
-    template_name = "grants/procurement/visit_list.html"
+    template_name = "procurement/visit_list.html"
     paginate_by = 25
     paginator_class = ListPaginator
     export_columns = VISIT_COLUMNS
@@ -849,7 +842,7 @@ class VisitMixin(ScopedObjectMixin):
 class VisitUpdateView(VisitMixin, FormView):
     permission_required = "grants.change_followupvisit"
     form_class = VisitForm
-    template_name = "grants/procurement/visit_form.html"
+    template_name = "procurement/visit_form.html"
 
     def get_crumbs(self):
         return [(_("Follow-up visits"), reverse("grants:visit_list")),

@@ -1,7 +1,7 @@
 """Forms of suppliers, purchase orders, quotes, deliveries, cash grants and visits.
 
 The forms check the shape of what is typed; the rules across rows live in
-`grants.procurement`, whose errors the views put back on the same fields.
+`procurement.services`, whose errors the views put back on the same fields.
 """
 
 from decimal import Decimal
@@ -11,11 +11,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from grants.models import Convention, FollowUpVisit
 from reintegration.common.money import format_money
 from reintegration.common.uploads import validate_document
 from reintegration.common.validators import normalise_phone, validate_ice, validate_rib
 
-from .models import Convention, Disbursement, FollowUpVisit, Quote, Supplier
+from .models import Disbursement, Quote, Supplier
 
 
 class DateInput(forms.DateInput):
@@ -68,7 +69,7 @@ class SupplierForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             # Set when the supplier is registered; changed afterwards only through a
-            # request that an administrator approves (grants.procurement_bank).
+            # request that an administrator approves (procurement.bank).
             for name in BANK_FIELDS:
                 self.fields.pop(name, None)
         for name in BANK_FIELDS:

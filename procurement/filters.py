@@ -7,11 +7,12 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grants.models import Convention, FollowUpVisit, Project
 from reintegration.accounts.scope import is_national
 from reintegration.common.filters import ListFilterSet, OrderingFilter
 from reintegration.territories.models import Prefecture
 
-from .models import Convention, FollowUpVisit, Project, PurchaseOrder, Supplier
+from .models import PurchaseOrder, Supplier
 
 # A visit is "due" from this many days before its date.
 DUE_SOON_DAYS = 30

@@ -1,7 +1,8 @@
-# Included by grants/urls.py under the "grants" namespace.
+"""Procurement's pages, mounted under /grants/ in the "grants" namespace beside grants' own
+(reintegration/urls.py composes the two), so their addresses and names are unchanged."""
 from django.urls import path
 
-from . import procurement_views as views
+from . import views
 
 urlpatterns = [
     path("suppliers/", views.SupplierListView.as_view(), name="supplier_list"),

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grants.models import ZERO, EquipmentItem, FollowUpVisit, Project
-from grants.procurement import DISBURSABLE_STATUSES
 from grants.services import may_act
+from procurement.services import DISBURSABLE_STATUSES
 
 register = template.Library()
 
@@ -43,7 +43,7 @@ def procurement_panel(context, project: Project) -> dict:
         for visit in visits
     )
     may_order = (
-        user.has_perm("grants.add_purchaseorder")
+        user.has_perm("procurement.add_purchaseorder")
         and project.status == Project.Status.APPROVED
         and project.convention_id is not None
         and any(line.purchase_order_id is None and line.status == EquipmentItem.Status.PLANNED
@@ -64,7 +64,7 @@ def procurement_panel(context, project: Project) -> dict:
         "may_order": may_order,
         "order_url": reverse("grants:purchase_order_create_lines", args=[project.convention_id])
         if may_order else None,
-        "may_pay": user.has_perm("grants.add_disbursement")
+        "may_pay": user.has_perm("procurement.add_disbursement")
         and project.status in DISBURSABLE_STATUSES
         and project.cash_grant_amount - paid > 0 and available > 0,
         "may_visit": user.has_perm("grants.change_followupvisit")

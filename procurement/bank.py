@@ -38,7 +38,7 @@ class StaleCode(PermissionDenied):
 
 def ensure_can_request(user, supplier: Supplier) -> None:
     if not (
-        user.has_perm("grants.add_supplierbankchange")
+        user.has_perm("procurement.add_supplierbankchange")
         and Supplier.objects.visible_to(user).filter(pk=supplier.pk).exists()
     ):
         raise PermissionDenied(_("You may not ask for a change of this supplier's bank details."))
@@ -46,11 +46,11 @@ def ensure_can_request(user, supplier: Supplier) -> None:
 
 def may_decide(user, change: SupplierBankChange) -> bool:
     """An administrator other than the person who asked."""
-    return user.has_perm("grants.decide_supplierbankchange") and change.requested_by_id != user.pk
+    return user.has_perm("procurement.decide_supplierbankchange") and change.requested_by_id != user.pk
 
 
 def ensure_can_decide(user, change: SupplierBankChange, *, code_entered_at: float | None) -> None:
-    if not user.has_perm("grants.decide_supplierbankchange"):
+    if not user.has_perm("procurement.decide_supplierbankchange"):
         raise PermissionDenied(_("Only an administrator may approve or refuse a change of bank details."))
     if change.requested_by_id == user.pk:
         raise PermissionDenied(_(

@@ -4,7 +4,7 @@ bought, handed over and launched in spring 2024, whose follow-up visits are reco
 Runs after `grants.demo`, before the ceremonies; safe to run twice (only what is missing
 is created).
 
-Everything goes through `grants.procurement` and `grants.services`, as a user would, so
+Everything goes through `procurement.services` and `grants.services`, as a user would, so
 the demo holds the ledger's rules (`manage.py check_ledger` finds no breach): one Témara
 supplier grants a discount on its invoice; the Rabat supplier's invoice is above its order,
 accepted through an amendment the Rabat officer approved first; and a Témara amendment
@@ -20,11 +20,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from grants import services
+from grants.models import EquipmentItem, FollowUpVisit, Project
 from reintegration.common.validators import rib_key
 from reintegration.demo.console import console_language
 
-from . import procurement, procurement_bank, services
-from .models import EquipmentItem, FollowUpVisit, Project, PurchaseOrder, Supplier
+from . import bank as procurement_bank
+from . import services as procurement
+from .models import PurchaseOrder, Supplier
 
 TEMARA, RABAT = "04.501", "04.421"
 # prefecture -> (ordered on, delivered on, cash grant paid on)

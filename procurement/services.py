@@ -23,24 +23,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reintegration.common.dates import format_date
-from reintegration.common.money import format_money
-from reintegration.common.validators import validate_rib
-from reintegration.sequences.models import next_number
-
-from .models import (
-    ZERO,
-    Convention,
-    Disbursement,
-    EquipmentItem,
-    FollowUpVisit,
-    Project,
-    PurchaseOrder,
-    Quote,
-    Supplier,
-)
-from .procurement_bank import record_order_identifiers
-from .services import (
+from grants.models import ZERO, Convention, EquipmentItem, FollowUpVisit, Project
+from grants.services import (
     allocate_invoice,
     check_invoice,
     ensure_within_approved,
@@ -49,6 +33,13 @@ from .services import (
     refresh_convention_figures,
     refresh_outcome,
 )
+from reintegration.common.dates import format_date
+from reintegration.common.money import format_money
+from reintegration.common.validators import validate_rib
+from reintegration.sequences.models import next_number
+
+from .bank import record_order_identifiers
+from .models import Disbursement, PurchaseOrder, Quote, Supplier
 
 DEFAULT_FOLLOW_UP_MONTHS = [1, 3, 6, 12, 24]
 QUOTES_REQUIRED = 3
@@ -62,7 +53,7 @@ DISBURSABLE_STATUSES = [Project.Status.APPROVED, Project.Status.EQUIPPED, Projec
 def ensure_can_order(user, convention: Convention) -> None:
     """Foundation staff of the convention's prefecture (or an admin) buy its equipment."""
     if not (
-        user.has_perm("grants.add_purchaseorder")
+        user.has_perm("procurement.add_purchaseorder")
         and Convention.objects.visible_to(user).filter(pk=convention.pk).exists()
     ):
         raise PermissionDenied(_("You may not order equipment for this convention."))
@@ -70,7 +61,7 @@ def ensure_can_order(user, convention: Convention) -> None:
 
 def ensure_can_change_order(user, purchase_order: PurchaseOrder) -> None:
     if not (
-        user.has_perm("grants.change_purchaseorder")
+        user.has_perm("procurement.change_purchaseorder")
         and PurchaseOrder.objects.visible_to(user).filter(pk=purchase_order.pk).exists()
     ):
         raise PermissionDenied(_("You may not change this purchase order."))
@@ -78,7 +69,7 @@ def ensure_can_change_order(user, purchase_order: PurchaseOrder) -> None:
 
 def ensure_can_pay(user, project: Project) -> None:
     if not (
-        user.has_perm("grants.add_disbursement")
+        user.has_perm("procurement.add_disbursement")
         and Project.objects.visible_to(user).filter(pk=project.pk).exists()
     ):
         raise PermissionDenied(_("You may not pay this project's cash grant."))
