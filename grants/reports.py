@@ -27,11 +27,11 @@ from .models import (
     Amendment,
     Convention,
     EquipmentItem,
-    FollowUpVisit,
     Project,
     _sum_subquery,
     line_cost,
     payments,
+    visits,
 )
 
 
@@ -51,7 +51,7 @@ class ConventionReport:
 
 
 def funded_projects(convention: Convention):
-    latest_visit = FollowUpVisit.objects.filter(
+    latest_visit = visits().objects.filter(
         project=OuterRef("pk"), visited_on__isnull=False
     ).order_by("-visited_on", "-pk")
     # The amount first approved is the one the earliest approved amendment started from.

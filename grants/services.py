@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,10 +43,8 @@ from .models import (
     Convention,
     ConventionFigures,
     EquipmentItem,
-    FollowUpVisit,
     Project,
     ProjectEvent,
-    ProjectOutcome,
     Review,
     purchase_orders,
 )
@@ -90,6 +88,9 @@ EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.RETURNED})
 # (the follow-up schedules its visits): each appends a function taking `project=` from
 # its AppConfig.ready, so that grants never imports them.
 launch_hooks: list = []
+# What they do when a project's launch date is set or may have changed (a launch, a
+# history revert in the admin): the follow-up refreshes the project's outcome.
+launch_date_hooks: list = []
 
 
 def _action_refusals() -> dict[str, str]:
@@ -544,9 +545,8 @@ def launch_project(*, project: Project, user, launched_on: datetime.date) -> Pro
         raise ValidationError({"launched_on": _("The launch date cannot be in the future.")})
     project.launched_on = launched_on
     _move(project, to_status=target, user=user, fields=["launched_on"])
-    for react in launch_hooks:
+    for react in launch_hooks + launch_date_hooks:
         react(project=project)
-    refresh_outcome(project=project)
     return project
 
 
@@ -891,37 +891,6 @@ def refresh_convention_figures(*, conventions: Iterable) -> None:
         .values("pk", "committed", "disbursed")
     )
     _insert_from_select(ConventionFigures, ["convention", "committed", "disbursed"], figures)
-
-
-# --- outcomes ---------------------------------------------------------------------------
-
-def refresh_outcome(*, project: Project) -> None:
-    """Recompute one project's `ProjectOutcome`: after recording, changing or deleting one
-    of its visits, or setting its launch date."""
-    refresh_outcomes(projects=Project.objects.filter(pk=project.pk))
-
-
-@transaction.atomic
-def refresh_outcomes(*, projects: QuerySet) -> None:
-    """Recompute the `ProjectOutcome` of these projects from their visits, set-based: the
-    same five statements for one project or a hundred thousand (a bulk load, the
-    benchmark's seed), so the dashboard's figures are those its visits give.
-    """
-    # Locking the projects orders two writers of one project's visits: the second one
-    # recomputes after the first commits, so it reads both visits (READ COMMITTED).
-    # Always in the order of their keys, so two bulk refreshes cannot deadlock.
-    list(projects.order_by("pk").select_for_update().values_list("pk", flat=True))
-    ids = projects.values("pk")
-    ProjectOutcome.objects.filter(project__in=ids).delete()
-    facts = FollowUpVisit.objects.filter(project__in=ids).outcome_facts()
-    _insert_from_select(ProjectOutcome, ["project", *facts.query.annotation_select], facts)
-    latest = FollowUpVisit.objects.filter(
-        project=OuterRef("project"), visited_on__isnull=False
-    ).order_by("-visited_on", "-pk")
-    ProjectOutcome.objects.filter(project__in=ids).update(
-        revenue=Subquery(latest.filter(monthly_revenue__isnull=False).values("monthly_revenue")[:1]),
-        jobs=Subquery(latest.values("jobs_created")[:1]),
-    )
 
 
 def _insert_from_select(model, fields: list[str], queryset: QuerySet) -> None:

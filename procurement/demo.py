@@ -1,6 +1,6 @@
 """Demo procurement: suppliers, the orders and deliveries of the approved Témara projects
 (ready for the 6 December 2024 ceremony), their cash grants, and an earlier Rabat project
-bought, handed over and launched in spring 2024, whose follow-up visits are recorded.
+bought, handed over and launched in spring 2024 (its visits: `followup.demo`).
 Runs after `grants.demo`, before the ceremonies; safe to run twice (only what is missing
 is created).
 
@@ -16,12 +16,11 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from grants import services
-from grants.models import EquipmentItem, FollowUpVisit, Project
+from grants.models import EquipmentItem, Project
 from reintegration.common.validators import rib_key
 from reintegration.demo.console import console_language
 
@@ -72,12 +71,10 @@ def seed(users, stdout) -> None:
     paid = _pay_cash_grants(users["staff"], TEMARA) + _pay_cash_grants(users["staff_rabat"], RABAT)
     launched = _launch_rabat_projects(users["staff_rabat"])
     asked = _ask_for_new_bank_details(users["staff"], suppliers[2])
-    visits = _record_visits(users)
     amendments = _request_temara_amendment(users["staff"])
     with console_language():
         stdout.write(_(
-            "Procurement: %(suppliers)s, %(orders)s, %(paid)s, %(launched)s, %(visits)s, %(asked)s, "
-            "%(amendments)s."
+            "Procurement: %(suppliers)s, %(orders)s, %(paid)s, %(launched)s, %(asked)s, %(amendments)s."
         ) % {
             "suppliers": ngettext("%(count)s supplier", "%(count)s suppliers", len(suppliers))
             % {"count": len(suppliers)},
@@ -87,8 +84,6 @@ def seed(users, stdout) -> None:
             % {"count": paid},
             "launched": ngettext("%(count)s project launched", "%(count)s projects launched", launched)
             % {"count": launched},
-            "visits": ngettext("%(count)s visit recorded", "%(count)s visits recorded", visits)
-            % {"count": visits},
             "asked": ngettext(
                 "%(count)s change of bank details awaiting an administrator",
                 "%(count)s changes of bank details awaiting an administrator", asked,
@@ -237,37 +232,3 @@ def _launch_rabat_projects(staff) -> int:
         services.equip_project(project=project, user=staff)
         services.launch_project(project=project, user=staff, launched_on=RABAT_LAUNCHED_ON)
     return len(ready)
-
-
-VISIT_NOTES = [
-    (FollowUpVisit.ActivityStatus.ACTIVE, Decimal("6500.00"), 1,
-     "Activité lancée, clientèle de quartier fidèle. Équipement en bon état."),
-    (FollowUpVisit.ActivityStatus.STRUGGLING, Decimal("1800.00"), 0,
-     "Local mal situé, peu de passage. Conseils donnés sur la vente au marché hebdomadaire."),
-    (FollowUpVisit.ActivityStatus.ACTIVE, Decimal("9200.00"), 2,
-     "Deux apprentis embauchés. Projet d'extension à l'étude."),
-]
-
-
-def _record_visits(users) -> int:
-    """The first visits of each launched project, up to today, once."""
-    today = timezone.localdate()
-    recorded = 0
-    projects = Project.objects.filter(
-        status=Project.Status.ACTIVE, launched_on__isnull=False,
-        prefecture__code__in=[TEMARA, RABAT],
-    ).order_by("reference")
-    for project in projects:
-        if project.visits.filter(visited_on__isnull=False).exists():
-            continue
-        visitor = users["staff"] if project.prefecture.code == TEMARA else users["staff_rabat"]
-        due = project.visits.filter(
-            visited_on__isnull=True, due_on__lte=today - datetime.timedelta(days=2)
-        ).order_by("due_on")
-        for visit, (status, revenue, jobs, notes) in zip(list(due), VISIT_NOTES, strict=False):
-            procurement.record_visit(
-                visit=visit, user=visitor, visited_on=visit.due_on + datetime.timedelta(days=2),
-                activity_status=status, monthly_revenue=revenue, jobs_created=jobs, notes=notes,
-            )
-            recorded += 1
-    return recorded

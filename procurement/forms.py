@@ -1,4 +1,4 @@
-"""Forms of suppliers, purchase orders, quotes, deliveries, cash grants and visits.
+"""Forms of suppliers, purchase orders, quotes, deliveries, and cash grants.
 
 The forms check the shape of what is typed; the rules across rows live in
 `procurement.services`, whose errors the views put back on the same fields.
@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from grants.models import Convention, FollowUpVisit
+from grants.models import Convention
 from reintegration.common.money import format_money
 from reintegration.common.uploads import validate_document
 from reintegration.common.validators import normalise_phone, validate_ice, validate_rib
@@ -263,27 +263,3 @@ class DisbursementForm(forms.Form):
         elif method == Disbursement.Method.CHEQUE and rib:
             self.add_error("rib", _("A cheque credits no account: leave the RIB empty."))
         return cleaned
-
-
-class VisitForm(forms.Form):
-    visited_on = forms.DateField(label=_("Visited on"), widget=DateInput())
-    activity_status = forms.ChoiceField(
-        label=_("Activity status"), choices=FollowUpVisit.ActivityStatus.choices
-    )
-    monthly_revenue = forms.DecimalField(
-        label=_("Monthly revenue (DH)"), max_digits=12, decimal_places=2,
-        min_value=Decimal("0"), required=False,
-    )
-    jobs_created = forms.IntegerField(label=_("Jobs created"), min_value=0, max_value=999, initial=0)
-    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    next_visit_on = forms.DateField(label=_("Next visit on"), widget=DateInput(), required=False)
-    photo = forms.FileField(label=_("Photo"), required=False, help_text=_("JPEG or PNG, 10 MB at most."))
-    equipment_missing = forms.BooleanField(label=_("Equipment sold or missing"), required=False)
-    activity_closed = forms.BooleanField(label=_("Activity closed"), required=False)
-    reincarcerated = forms.BooleanField(label=_("Beneficiary re-incarcerated"), required=False)
-
-    def clean_photo(self):
-        photo = self.cleaned_data["photo"]
-        if photo:
-            validate_document(photo, allowed=("image/jpeg", "image/png"))
-        return photo

@@ -1,5 +1,5 @@
-"""Procurement, cash grants and follow-up: every write of suppliers' orders, deliveries,
-quotes, disbursements and visits goes through one function here (keyword-only, atomic,
+"""Procurement and cash grants: every write of suppliers' orders, deliveries, quotes and
+disbursements goes through one function here (keyword-only, atomic,
 guard first). Views, the demo seed and tests call the same functions.
 
 The money these doors engage and spend obeys the ledger (grants.models, grants.services):
@@ -11,19 +11,17 @@ lines, and sums the figures after the locks were granted.
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grants.models import ZERO, Convention, EquipmentItem, FollowUpVisit, Project
+from grants.models import ZERO, Convention, EquipmentItem, Project
 from grants.services import (
     allocate_invoice,
     check_invoice,
@@ -31,9 +29,7 @@ from grants.services import (
     lock_ledger,
     project_money,
     refresh_convention_figures,
-    refresh_outcome,
 )
-from reintegration.common.dates import format_date
 from reintegration.common.money import format_money
 from reintegration.common.validators import validate_rib
 from reintegration.sequences.models import next_number
@@ -41,7 +37,6 @@ from reintegration.sequences.models import next_number
 from .bank import record_order_identifiers
 from .models import Disbursement, PurchaseOrder, Quote, Supplier
 
-DEFAULT_FOLLOW_UP_MONTHS = [1, 3, 6, 12, 24]
 QUOTES_REQUIRED = 3
 
 # A cash grant is paid between approval and the end of the follow-up.
@@ -73,104 +68,6 @@ def ensure_can_pay(user, project: Project) -> None:
         and Project.objects.visible_to(user).filter(pk=project.pk).exists()
     ):
         raise PermissionDenied(_("You may not pay this project's cash grant."))
-
-
-def ensure_can_visit(user, project: Project) -> None:
-    if not (
-        user.has_perm("grants.change_followupvisit")
-        and Project.objects.visible_to(user).filter(pk=project.pk).exists()
-    ):
-        raise PermissionDenied(_("You may not record visits of this project."))
-
-
-# --- follow-up calendar ---------------------------------------------------------------
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day `months` later, clamped to the month's last day (31 Jan + 1 -> 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def follow_up_months() -> list[int]:
-    return list(getattr(settings, "FOLLOW_UP_MONTHS", DEFAULT_FOLLOW_UP_MONTHS))
-
-
-@transaction.atomic
-def schedule_follow_up_visits(*, project: Project) -> list[FollowUpVisit]:
-    """Create the visits due 1, 3, 6, 12 and 24 months (setting FOLLOW_UP_MONTHS) after launch.
-
-    Called by `launch_project`. A due date already planned for the project is not created
-    twice, so calling it again is harmless.
-    """
-    if project.launched_on is None:
-        raise ValidationError(_("The project has no launch date: its follow-up cannot be planned."))
-    already = set(project.visits.filter(due_on__isnull=False).values_list("due_on", flat=True))
-    due_dates = sorted({add_months(project.launched_on, months) for months in follow_up_months()})
-    # One create per visit (five rows), so each gets its history record.
-    return [
-        FollowUpVisit.objects.create(project=project, due_on=due_on)
-        for due_on in due_dates
-        if due_on not in already
-    ]
-
-
-@transaction.atomic
-def record_visit(
-    *,
-    visit: FollowUpVisit,
-    user,
-    visited_on: datetime.date,
-    activity_status: str,
-    monthly_revenue: Decimal | None = None,
-    jobs_created: int = 0,
-    notes: str = "",
-    next_visit_on: datetime.date | None = None,
-    photo=None,
-    equipment_missing: bool = False,
-    activity_closed: bool = False,
-    reincarcerated: bool = False,
-) -> FollowUpVisit:
-    """Record what the visitor found. A next visit date plans one more visit then."""
-    ensure_can_visit(user, visit.project)
-    visit = FollowUpVisit.objects.select_related("project").select_for_update(of=("self",)).get(
-        pk=visit.pk
-    )
-    project = visit.project
-    if project.launched_on is None:
-        raise ValidationError(_("This project has not been launched: there is nothing to follow up yet."))
-    if visited_on < project.launched_on:
-        raise ValidationError({"visited_on": _(
-            "A visit cannot be dated before the project's launch (%(date)s)."
-        ) % {"date": format_date(project.launched_on)}})
-    if visited_on > timezone.localdate():
-        raise ValidationError({"visited_on": _("A visit cannot be dated in the future.")})
-    if activity_status not in FollowUpVisit.ActivityStatus.values:
-        raise ValidationError({"activity_status": _("Choose the state of the activity.")})
-    if next_visit_on is not None and next_visit_on <= visited_on:
-        raise ValidationError({"next_visit_on": _("The next visit must come after this one.")})
-    if monthly_revenue is not None and monthly_revenue < 0:
-        raise ValidationError({"monthly_revenue": _("A revenue cannot be negative.")})
-
-    visit.visited_on = visited_on
-    visit.visitor = user
-    visit.activity_status = activity_status
-    visit.monthly_revenue = monthly_revenue
-    visit.jobs_created = jobs_created
-    visit.notes = notes
-    visit.next_visit_on = next_visit_on
-    visit.equipment_missing = equipment_missing
-    visit.activity_closed = activity_closed
-    visit.reincarcerated = reincarcerated
-    if photo:
-        visit.photo = photo
-    visit.save()
-    refresh_outcome(project=project)
-    if next_visit_on is not None and not project.visits.filter(
-        visited_on__isnull=True, due_on=next_visit_on
-    ).exists():
-        FollowUpVisit.objects.create(project=project, due_on=next_visit_on)
-    return visit
 
 
 # --- purchase orders ------------------------------------------------------------------

@@ -48,7 +48,4 @@ urlpatterns = [
         views.DisbursementCreateView.as_view(),
         name="disbursement_create",
     ),
-    path("visits/", views.VisitListView.as_view(), name="visit_list"),
-    path("visits/<int:pk>/", views.VisitUpdateView.as_view(), name="visit_update"),
-    path("visits/<int:pk>/photo/", views.VisitPhotoView.as_view(), name="visit_photo"),
 ]

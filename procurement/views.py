@@ -1,4 +1,4 @@
-"""Pages of suppliers, purchase orders, quotes, deliveries, cash grants and visits.
+"""Pages of suppliers, purchase orders, quotes, deliveries, and cash grants.
 
 Thin views: fetch through `visible_to(user)` (out of scope -> 404, checked before the
 role, so nothing leaks), bind a form, call one function of `procurement.services`, redirect
@@ -23,22 +23,17 @@ from django.views import View
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 from django_filters.views import FilterView
 
-from grants.exports import VISIT_COLUMNS
-from grants.models import ZERO, Convention, EquipmentItem, FollowUpVisit, Project
+from grants.models import ZERO, Convention, EquipmentItem, Project
 from grants.services import project_money
 from reintegration.audit.models import AccessLog, log_access
-from reintegration.common.dates import format_date
-from reintegration.common.exports import ExportMixin
 from reintegration.common.money import format_money
-from reintegration.common.pagination import ListPaginator
 from reintegration.common.pdf import pdf_response, render_pdf
 from reintegration.common.uploads import sniff_content_type
-from reintegration.common.views import RememberFiltersMixin
 from reintegration.security.two_factor import code_entered_at, fresh_code_seconds, has_fresh_code
 
 from . import bank as procurement_bank
 from . import services as procurement
-from .filters import PurchaseOrderFilter, SupplierFilter, VisitFilter
+from .filters import PurchaseOrderFilter, SupplierFilter
 from .forms import (
     BankChangeDecisionForm,
     BankChangeRequestForm,
@@ -49,7 +44,6 @@ from .forms import (
     PurchaseOrderForm,
     QuoteForm,
     SupplierForm,
-    VisitForm,
 )
 from .models import PurchaseOrder, Supplier, SupplierBankChange
 
@@ -777,113 +771,3 @@ class DisbursementCreateView(ScopedObjectMixin, FormView):
         messages.success(self.request, _("Payment of %(amount)s recorded.") % {
             "amount": format_money(form.cleaned_data["amount"])})
         return redirect(self.object)
-
-
-# --- follow-up visits -----------------------------------------------------------------
-
-class VisitListView(RememberFiltersMixin, ExportMixin, CrumbsMixin, PermissionRequiredMixin, FilterView):
-    permission_required = "grants.view_followupvisit"
-    raise_exception = True
-    filterset_class = VisitFilter
-    template_name = "procurement/visit_list.html"
-    paginate_by = 25
-    paginator_class = ListPaginator
-    export_columns = VISIT_COLUMNS
-    export_filename = "visites-de-suivi"
-    # What a row of the page shows; the export reads every column.
-    page_columns = (
-        "due_on", "visited_on", "activity_status", "visitor",
-        "project__public_id", "project__reference", "project__title",
-        "project__beneficiary__first_name", "project__beneficiary__last_name",
-        "project__prefecture__name_fr", "project__prefecture__name_ar",
-        "visitor__first_name", "visitor__last_name", "visitor__username",
-    )
-
-    def get_crumbs(self):
-        return [(_("Follow-up visits"), None)]
-
-    def get_queryset(self):
-        return (
-            FollowUpVisit.objects.visible_to(self.request.user)
-            .select_related("project", "project__beneficiary", "project__prefecture", "visitor")
-            .order_by("due_on", "visited_on", "pk")
-        )
-
-    def get_filterset_kwargs(self, filterset_class):
-        kwargs = super().get_filterset_kwargs(filterset_class)
-        data = (kwargs.get("data") or self.request.GET).copy()
-        # The list opens on what needs doing: the visits due and overdue.
-        data.setdefault("state", VisitFilter.DUE)
-        kwargs["data"] = data
-        return kwargs
-
-    def get_paginator(self, *args, **kwargs):
-        # Tens of thousands of visits are due nationally: counting them all (a join on
-        # the projects) cost 90 ms per page, so the pagination stops counting at "20+".
-        return super().get_paginator(*args, count_limit=20 * self.paginate_by, **kwargs)
-
-    def paginate_queryset(self, queryset, page_size):
-        return super().paginate_queryset(queryset.only(*self.page_columns), page_size)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(today=timezone.localdate(), **kwargs)
-
-
-class VisitMixin(ScopedObjectMixin):
-    def get_scoped_object(self):
-        return get_object_or_404(
-            FollowUpVisit.objects.visible_to(self.request.user).select_related(
-                "project", "project__beneficiary"
-            ),
-            pk=self.kwargs["pk"],
-        )
-
-
-class VisitUpdateView(VisitMixin, FormView):
-    permission_required = "grants.change_followupvisit"
-    form_class = VisitForm
-    template_name = "procurement/visit_form.html"
-
-    def get_crumbs(self):
-        return [(_("Follow-up visits"), reverse("grants:visit_list")),
-                *project_crumbs(self.object.project)[1:], (_("Visit"), None)]
-
-    def get_initial(self):
-        visit = self.object
-        if visit.visited_on is None:
-            return {"visited_on": min(timezone.localdate(), visit.due_on or timezone.localdate())}
-        return {
-            field: getattr(visit, field)
-            for field in VisitForm.base_fields
-            if field != "photo"
-        }
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(visit=self.object, project=self.object.project, **kwargs)
-
-    def form_valid(self, form):
-        try:
-            procurement.record_visit(visit=self.object, user=self.request.user, **form.cleaned_data)
-        except ValidationError as error:
-            put_errors_on_form(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Visit of %(date)s recorded.") % {
-            "date": format_date(form.cleaned_data["visited_on"])})
-        if form.cleaned_data["activity_status"] == FollowUpVisit.ActivityStatus.STOPPED:
-            messages.warning(self.request, _(
-                "The activity has stopped: if it will not restart, mark the project as abandoned."
-            ))
-        return redirect(self.object.project)
-
-
-class VisitPhotoView(VisitMixin, View):
-    permission_required = "grants.view_followupvisit"
-
-    def get(self, request, *args, **kwargs):
-        if not self.object.photo:
-            raise Http404
-        log_access(
-            request, AccessLog.Action.DOWNLOAD, self.object.project, detail=f"visit photo {self.object.pk}"
-        )
-        return _file_response(self.object.photo, f"visit-{self.object.pk}")
-

@@ -37,7 +37,7 @@ SECTIONS = [
     Section("grants:supplier_list", _("Suppliers"), "bi-truck",
             _("Suppliers, purchase orders and deliveries."), "procurement.view_supplier"),
     Section("grants:visit_list", _("Follow-up visits"), "bi-calendar-check",
-            _("Visits due and overdue."), "grants.view_followupvisit"),
+            _("Visits due and overdue."), "followup.view_followupvisit"),
     Section("ceremonies:list", _("Ceremonies"), "bi-award",
             _("Handover ceremonies and certificates."), "ceremonies.view_ceremony"),
     Section("audit:list", _("Access log"), "bi-journal-text",

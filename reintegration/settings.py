@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "grants",
     "procurement",
     "ceremonies",
+    "followup",
     "reintegration.dashboard",
 ]
 

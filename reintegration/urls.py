@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from ceremonies import views as ceremonies_views
+from followup import urls as followup_urls
 from grants import urls as grants_urls
 from procurement import urls as procurement_urls
 from reintegration import health, views
@@ -25,8 +26,11 @@ urlpatterns = [
     ),
     path("i18n/setlang/", views.login_not_required(set_language), name="set_language"),
     path("beneficiaries/", include("beneficiaries.urls")),
-    # Procurement's pages keep the addresses and names they had inside grants.
-    path("grants/", include((grants_urls.urlpatterns + procurement_urls.urlpatterns, grants_urls.app_name))),
+    # Procurement's and follow-up's pages keep the addresses and names they had in grants.
+    path("grants/", include((
+        grants_urls.urlpatterns + procurement_urls.urlpatterns + followup_urls.urlpatterns,
+        grants_urls.app_name,
+    ))),
     path("ceremonies/", include("ceremonies.urls")),
     # Public, no login: what a certificate's QR code opens.
     path("verify/<str:token>/", ceremonies_views.verify, name="verify"),

@@ -19,7 +19,7 @@ from pathlib import Path
 import polib
 
 BASE = Path(__file__).resolve().parent.parent
-APPS = ["beneficiaries", "grants", "procurement", "ceremonies", "reintegration/dashboard"]
+APPS = ["beneficiaries", "grants", "procurement", "ceremonies", "followup", "reintegration/dashboard"]
 LANGUAGES = ["fr", "ar", "en"]
 MANAGE = [sys.executable, str(BASE / "manage.py")]
 ENV = {**os.environ, "DJANGO_DEBUG": "true"}

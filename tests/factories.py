@@ -12,11 +12,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from beneficiaries.models import Beneficiary, BeneficiaryDocument, PenitentiaryEstablishment
 from ceremonies.models import Ceremony, CeremonyPhoto, Handover
+from followup.models import FollowUpVisit
+from followup.services import refresh_outcome
 from grants.models import (
     Convention,
     ConventionPartner,
     EquipmentItem,
-    FollowUpVisit,
     FrameworkAgreement,
     KitItem,
     Partner,
@@ -25,7 +26,7 @@ from grants.models import (
     Review,
     Sector,
 )
-from grants.services import refresh_convention_figures, refresh_outcome
+from grants.services import refresh_convention_figures
 from procurement.models import Disbursement, PurchaseOrder, Quote, Supplier, SupplierBankChange
 from reintegration.accounts.models import User
 from reintegration.audit.models import AccessLog

@@ -66,7 +66,7 @@ def test_the_admin_upload_fields_are_found():
     labels = {f"{model._meta.label}.{name}" for model, name in FILE_FIELDS}
     assert {
         "procurement.Quote.document", "grants.Project.feasibility_study", "grants.Convention.document",
-        "grants.FollowUpVisit.photo", "beneficiaries.BeneficiaryDocument.file",
+        "followup.FollowUpVisit.photo", "beneficiaries.BeneficiaryDocument.file",
     } <= labels
 
 

@@ -5,11 +5,11 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from followup.models import FollowUpVisit
 from grants.models import (
     Amendment,
     Convention,
     EquipmentItem,
-    FollowUpVisit,
     KitItem,
     Partner,
     Project,

@@ -2,24 +2,25 @@
 inside a function; `if TYPE_CHECKING:` blocks aside) goes down or stays in its app, never
 up, and no modules import each other in a circle (README, "Where things are").
 
-    reintegration/dashboard, demo, the root URLs, privacy and anonymisation  (on top)
-    ceremonies → procurement → grants → beneficiaries → reintegration/*       (the floors)
+    reintegration/dashboard, demo, the root URLs, privacy and anonymisation      (on top)
+    followup → ceremonies → procurement → grants → beneficiaries → reintegration/*
 """
 
 import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["reintegration", "beneficiaries", "grants", "procurement", "ceremonies"]
+PACKAGES = ["reintegration", "beneficiaries", "grants", "procurement", "ceremonies", "followup"]
 
 # The floors, lowest first; a module's floor is that of its longest matching prefix.
-FLOORS = ["reintegration", "beneficiaries", "grants", "procurement", "ceremonies", "top"]
+FLOORS = ["reintegration", "beneficiaries", "grants", "procurement", "ceremonies", "followup", "top"]
 FLOOR_OF = {
     "reintegration": "reintegration",
     "beneficiaries": "beneficiaries",
     "grants": "grants",
     "procurement": "procurement",
     "ceremonies": "ceremonies",
+    "followup": "followup",
     # What composes the apps: it reads them all.
     "reintegration.dashboard": "top",
     "reintegration.demo.management": "top",
@@ -99,7 +100,7 @@ def floor(module: str) -> int:
 
 def test_the_graph_is_read():
     assert "procurement.models" in GRAPH["procurement.services"]
-    assert "grants.services" in GRAPH["procurement.apps"]  # inside ready()
+    assert "grants.services" in GRAPH["followup.apps"]  # inside ready()
     assert "procurement.models" not in GRAPH["grants.services"]  # TYPE_CHECKING only
 
 

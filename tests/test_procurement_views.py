@@ -9,7 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, reverse
 from pypdf import PdfReader
 
-from grants.models import FollowUpVisit, Project
+from followup import services as followup_services
+from followup.models import FollowUpVisit
+from followup.urls import urlpatterns as followup_urlpatterns
+from grants.models import Project
 from procurement import services as procurement
 from procurement.models import PurchaseOrder, Quote, Supplier
 from procurement.urls import urlpatterns
@@ -56,7 +59,7 @@ def world(staff, temara):
     )
     launched = ProjectFactory(status=Project.Status.ACTIVE, convention=convention,
                               approved_amount=Decimal("40000.00"), launched_on=datetime.date(2024, 12, 6))
-    procurement.schedule_follow_up_visits(project=launched)
+    followup_services.schedule_follow_up_visits(project=launched)
     visit = launched.visits.order_by("due_on").first()
     visit.photo = SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0fake")
     visit.save()
@@ -89,7 +92,8 @@ OTHER_PAGES = {"supplier_list", "supplier_create", "supplier_detail", "supplier_
 
 
 def test_every_procurement_url_is_covered_by_the_scope_tests():
-    names = {pattern.name for pattern in urlpatterns if isinstance(pattern, URLPattern)}
+    patterns = urlpatterns + followup_urlpatterns
+    names = {pattern.name for pattern in patterns if isinstance(pattern, URLPattern)}
     assert names == set(OBJECT_PAGES) | OTHER_PAGES
 
 
@@ -383,7 +387,7 @@ def test_the_project_page_offers_no_procurement_action_to_an_officer(world, offi
 
 
 def test_a_stopped_activity_offers_to_abandon_the_project(world, staff, client_for):
-    procurement.record_visit(visit=world["visit"], user=staff, visited_on=datetime.date(2025, 1, 7),
+    followup_services.record_visit(visit=world["visit"], user=staff, visited_on=datetime.date(2025, 1, 7),
                              activity_status=FollowUpVisit.ActivityStatus.STOPPED)
     content = project_page(client_for(staff), world["launched"])
     assert "activité arrêtée ou fermée" in content
@@ -396,7 +400,7 @@ def more_orders(staff, world, count):
     for _ in range(count):
         project = ProjectFactory(status=Project.Status.ACTIVE, convention=world["convention"],
                                  approved_amount=Decimal("15000.00"), launched_on=datetime.date(2024, 12, 6))
-        procurement.schedule_follow_up_visits(project=project)
+        followup_services.schedule_follow_up_visits(project=project)
         item = EquipmentItemFactory(project=project)
         project.status = Project.Status.APPROVED
         project.save()

@@ -42,7 +42,7 @@ def test_the_walk_finds_every_kind_of_stored_file():
     labels = {model._meta.label for model in FILE_MODELS}
     assert {
         "beneficiaries.BeneficiaryDocument", "grants.Convention", "grants.Project", "procurement.Quote",
-        "grants.FollowUpVisit", "ceremonies.Ceremony", "ceremonies.Handover", "ceremonies.CeremonyPhoto",
+        "followup.FollowUpVisit", "ceremonies.Ceremony", "ceremonies.Handover", "ceremonies.CeremonyPhoto",
     } <= labels
 
 

@@ -23,12 +23,13 @@ NATIONAL_ROLES = {Role.ADMIN, Role.AUDITOR}
 # ("model:add" for the one action: staff ask for amendments, officers decide them).
 _STAFF_WRITES = {
     "beneficiaries": ["beneficiary", "beneficiarydocument", "penitentiaryestablishment"],
-    "grants": ["project", "equipmentitem", "followupvisit", "amendment:add"],
+    "grants": ["project", "equipmentitem", "amendment:add"],
     "procurement": ["supplier", "purchaseorder", "quote", "disbursement", "supplierbankchange"],
     "ceremonies": ["*"],
+    "followup": ["followupvisit"],
 }
 _OFFICER_WRITES = {"grants": ["review", "amendment:change"]}
-_READ_APPS = ["territories", "beneficiaries", "grants", "procurement", "ceremonies"]
+_READ_APPS = ["territories", "beneficiaries", "grants", "procurement", "ceremonies", "followup"]
 
 
 def permissions_for(role: str, perms):

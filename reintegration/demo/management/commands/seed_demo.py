@@ -32,7 +32,7 @@ DEMO_USERS = [
     ("auditor", "Hassan", "Chraibi", Role.AUDITOR, []),
 ]
 
-APP_SEEDS = ["beneficiaries.demo", "grants.demo", "procurement.demo", "ceremonies.demo"]
+APP_SEEDS = ["beneficiaries.demo", "grants.demo", "procurement.demo", "ceremonies.demo", "followup.demo"]
 
 
 class Command(BaseCommand):

@@ -1,5 +1,6 @@
-"""`{% procurement_panel project as panel %}`: what the project page shows of its equipment
-orders, cash grant and follow-up visits, loaded in a few queries."""
+"""`{% load project_panel %}{% procurement_panel project as panel %}`: what the project
+page shows of its equipment orders, cash grant and follow-up visits, loaded in a few
+queries (here, above both procurement and the visits)."""
 
 import datetime
 
@@ -8,7 +9,8 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
-from grants.models import ZERO, EquipmentItem, FollowUpVisit, Project
+from followup.models import FollowUpVisit
+from grants.models import ZERO, EquipmentItem, Project
 from grants.services import may_act
 from procurement.services import DISBURSABLE_STATUSES
 
@@ -67,7 +69,7 @@ def procurement_panel(context, project: Project) -> dict:
         "may_pay": user.has_perm("procurement.add_disbursement")
         and project.status in DISBURSABLE_STATUSES
         and project.cash_grant_amount - paid > 0 and available > 0,
-        "may_visit": user.has_perm("grants.change_followupvisit")
+        "may_visit": user.has_perm("followup.change_followupvisit")
         and project.status == Project.Status.ACTIVE,
         # A stopped activity is abandoned through the workflow (grants.services), with a reason.
         "abandon_url": reverse("grants:project_abandon", args=[project.public_id])
