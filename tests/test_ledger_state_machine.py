@@ -348,7 +348,8 @@ class LedgerMachine(RuleBasedStateMachine):
         if len(history) < 2:
             return
         record = history[version % (len(history) - 1)]
-        url = reverse(f"admin:grants_{model}_simple_history", args=[obj.pk, record.history_id])
+        app = "procurement" if model in {"purchaseorder", "disbursement"} else "grants"
+        url = reverse(f"admin:{app}_{model}_simple_history", args=[obj.pk, record.history_id])
         self.admin_post(url, posted_back(self.client.get(url).context["adminform"].form))
 
     @exists(Disbursement.objects.all)
