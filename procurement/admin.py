@@ -20,14 +20,12 @@ class DisbursementInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-
 class SupplierBankChangeInline(ReadOnlyInline):
     model = SupplierBankChange
     fields = ["requested_at", "requested_by", "old_rib", "new_rib", "old_ice", "new_ice", "status",
               "decided_by", "decided_at"]
     readonly_fields = fields
     show_change_link = True
-
 
 
 @admin.register(Supplier)
@@ -138,7 +136,6 @@ class QuoteAdmin(HistoryAdmin):
     search_fields = ["purchase_order__number", "supplier__name"]
     list_select_related = ["purchase_order", "supplier"]
     autocomplete_fields = ["purchase_order", "supplier"]
-
 
 
 @admin.register(Disbursement)
