@@ -177,7 +177,8 @@ class Fixtures:
 def pick_fixtures() -> Fixtures:
     from beneficiaries.models import Beneficiary
     from ceremonies.models import Ceremony, Handover
-    from grants.models import Convention, EquipmentItem, FollowUpVisit, Project
+    from followup.models import FollowUpVisit
+    from grants.models import Convention, EquipmentItem, Project
     from reintegration.territories.models import Prefecture
 
     prefecture = Prefecture.objects.get(code="04.501")  # Skhirate-Témara, the real case

@@ -33,21 +33,11 @@ from django.utils import timezone
 
 from beneficiaries.models import Beneficiary, PenitentiaryEstablishment
 from ceremonies.models import Ceremony, Guest, Handover
-from grants.models import (
-    Convention,
-    Disbursement,
-    EquipmentItem,
-    FollowUpVisit,
-    Partner,
-    Project,
-    ProjectEvent,
-    ProjectOutcome,
-    PurchaseOrder,
-    Review,
-    Sector,
-    Supplier,
-)
-from grants.services import refresh_convention_figures, refresh_outcomes
+from followup.models import FollowUpVisit, ProjectOutcome
+from followup.services import refresh_outcomes
+from grants.models import Convention, EquipmentItem, Partner, Project, ProjectEvent, Review, Sector
+from grants.services import refresh_convention_figures
+from procurement.models import Disbursement, PurchaseOrder, Supplier
 from reintegration.accounts.models import User
 from reintegration.accounts.roles import Role
 from reintegration.sequences.models import Sequence

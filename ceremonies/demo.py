@@ -2,7 +2,7 @@
 of Skhirate-Témara, with the handovers of the Témara projects whose equipment the
 procurement seed delivered.
 
-Runs after `grants.procurement_demo`. Idempotent: the ceremony is looked up by
+Runs after `procurement.demo`. Idempotent: the ceremony is looked up by
 prefecture, date and place; it is held (certificates issued, projects equipped) through
 `ceremonies.services` once it has its projects, and never twice.
 """

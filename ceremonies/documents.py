@@ -29,7 +29,8 @@ from django.urls import reverse
 from django.utils import timezone
 from num2words import num2words
 
-from grants.models import ZERO, Disbursement
+from grants.models import ZERO
+from procurement.models import Disbursement
 from reintegration.common.pdf import (
     PdfDocument,
     concatenate,

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from grants.models import Convention, Disbursement, EquipmentItem, Project, line_cost
+from grants.models import Convention, EquipmentItem, Project, line_cost
+from procurement.models import Disbursement
 from reintegration.accounts.scope import scope_filter
 from reintegration.common.dates import format_date
 from reintegration.common.uploads import IMAGE_TYPES, UploadCheck

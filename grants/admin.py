@@ -30,28 +30,21 @@ from .models import (
     Amendment,
     Convention,
     ConventionPartner,
-    Disbursement,
     EquipmentItem,
-    FollowUpVisit,
     FrameworkAgreement,
     KitItem,
     Partner,
     Project,
     ProjectEvent,
-    PurchaseOrder,
-    Quote,
     Review,
     Sector,
-    Supplier,
-    SupplierBankChange,
+    purchase_orders,
 )
-from .procurement_forms import BANK_FIELDS, SupplierForm
 from .services import (
     allocate_invoice,
+    launch_date_hooks,
     lock_ledger,
     refresh_convention_figures,
-    refresh_outcome,
-    refresh_outcomes,
 )
 
 
@@ -106,7 +99,9 @@ class LedgerAdminMixin:
         projects |= set(
             EquipmentItem.objects.filter(purchase_order__in=orders).values_list("project", flat=True)
         )
-        conventions |= set(PurchaseOrder.objects.filter(pk__in=orders).values_list("convention", flat=True))
+        conventions |= set(
+            purchase_orders().objects.filter(pk__in=orders).values_list("convention", flat=True)
+        )
         orders |= set(
             EquipmentItem.objects.filter(project__in=projects, purchase_order__isnull=False)
             .values_list("purchase_order", flat=True)
@@ -125,7 +120,7 @@ class LedgerAdminMixin:
         state = request.__dict__.pop("_ledger_correction", None)
         if state is None:
             return
-        for order in PurchaseOrder.objects.filter(pk__in=state.orders).order_by("pk"):
+        for order in purchase_orders().objects.filter(pk__in=state.orders).order_by("pk"):
             allocate_invoice(order)
         refresh_convention_figures(conventions=state.conventions)
         after = ledger.check(projects=state.projects, conventions=state.conventions, orders=state.orders)
@@ -367,12 +362,6 @@ class ReviewInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class DisbursementInline(ReadOnlyInline):
-    model = Disbursement
-    fields = ["paid_on", "amount", "method", "reference", "created_by"]
-    readonly_fields = fields
-
-
 class AmendmentInline(ReadOnlyInline):
     model = Amendment
     fk_name = "project"
@@ -395,7 +384,8 @@ class ProjectAdmin(PersonalDataAdminMixin, LedgerAdminMixin, HistoryAdmin):
         "reference", "status", "convention", "approved_amount", "committee_minutes_number",
         "committee_decision_on", "submitted_at", "launched_on", "created_by", "created_at", "updated_at",
     ]
-    inlines = [EquipmentItemInline, ReviewInline, ProjectEventInline, DisbursementInline, AmendmentInline]
+    # procurement/admin.py puts its payments between the events and the amendments.
+    inlines = [EquipmentItemInline, ReviewInline, ProjectEventInline, AmendmentInline]
     list_shows_personal_data = True  # the beneficiary's name
 
     def ledger_rows(self, queryset):
@@ -424,7 +414,8 @@ class ProjectAdmin(PersonalDataAdminMixin, LedgerAdminMixin, HistoryAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
         if change:  # reverting the history may restore another launch date
-            refresh_outcome(project=obj)
+            for react in launch_date_hooks:
+                react(project=obj)
 
 
 
@@ -466,14 +457,6 @@ class ReviewAdmin(HistoryAdmin):
         return False
 
 
-class SupplierBankChangeInline(ReadOnlyInline):
-    model = SupplierBankChange
-    fields = ["requested_at", "requested_by", "old_rib", "new_rib", "old_ice", "new_ice", "status",
-              "decided_by", "decided_at"]
-    readonly_fields = fields
-    show_change_link = True
-
-
 @admin.register(Amendment)
 class AmendmentAdmin(HistoryAdmin):
     """Amendments are requested and decided through `grants.services` (the staff's and
@@ -496,116 +479,6 @@ class AmendmentAdmin(HistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(Supplier)
-class SupplierAdmin(HistoryAdmin):
-    """RIB and ICE are set when a supplier is added; afterwards they change only through a
-    `SupplierBankChange` approved by a second person (grants.procurement_bank)."""
-
-    form = SupplierForm  # the same ICE, RIB and phone checks as the staff pages
-    list_display = ["name", "ice", "phone", "email"]
-    search_fields = ["name", "ice", "rc", "tax_id", "email"]
-    inlines = [SupplierBankChangeInline]
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        return readonly + list(BANK_FIELDS) if obj is not None else readonly
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            # Reverting the history restores every field, read-only ones included: the
-            # bank details stay those in force, read under the row's lock.
-            current = Supplier.objects.select_for_update().get(pk=obj.pk)
-            obj.rib, obj.ice = current.rib, current.ice
-        super().save_model(request, obj, form, change)
-
-
-@admin.register(SupplierBankChange)
-class SupplierBankChangeAdmin(HistoryAdmin):
-    """The requests and their decisions, read-only: they are made on the staff pages,
-    where the decision asks for a fresh one-time code."""
-
-    list_display = ["requested_at", "supplier", "requested_by", "status", "decided_by", "decided_at"]
-    list_filter = ["status"]
-    search_fields = ["supplier__name", "supplier__ice", "new_rib", "old_rib", "requested_by__username",
-                     "decided_by__username"]
-    list_select_related = ["supplier", "requested_by", "decided_by"]
-    date_hierarchy = "requested_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class OrderLineInline(admin.TabularInline):
-    model = EquipmentItem
-    fk_name = "purchase_order"
-    extra = 0
-    can_delete = False
-    fields = ["project", "designation", "quantity", "unit_price", "invoiced_amount", "quantity_delivered",
-              "status", "serial_number"]
-    readonly_fields = ["project", "designation", "quantity", "unit_price", "invoiced_amount",
-                       "quantity_delivered", "status"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-class QuoteInline(admin.TabularInline):
-    model = Quote
-    extra = 0
-    fields = ["supplier", "amount", "quoted_on", "document", "chosen", "justification"]
-    autocomplete_fields = ["supplier"]
-
-
-@admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(LedgerAdminMixin, HistoryAdmin):
-    list_display = [
-        "number", "supplier", "convention", "ordered_on", "status", "invoice_number", "invoice_flag",
-    ]
-    list_filter = ["status", "convention"]
-    search_fields = ["number", "supplier__name", "invoice_number"]
-    list_select_related = ["supplier", "convention"]
-    autocomplete_fields = ["supplier", "convention"]
-    date_hierarchy = "ordered_on"
-    readonly_fields = ["number", "status", "supplier_rib", "supplier_ice", "created_by", "created_at"]
-    inlines = [OrderLineInline, QuoteInline]
-
-    # Its lines are engaged, and disbursed once it is invoiced (a history revert, or a
-    # corrected invoice amount, changes that).
-    def ledger_rows(self, queryset):
-        return _keys(queryset, "lines__project"), _keys(queryset, "convention"), _keys(queryset, "pk")
-
-    def ledger_rows_of(self, obj):
-        return set(), {obj.convention_id}, {obj.pk}
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_totals()
-
-    def save_model(self, request, obj, form, change):
-        if not change:  # numbered as the staff pages number it (grants.procurement)
-            obj.number = next_number("BC", obj.ordered_on.year, 5)
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-
-    @admin.display(boolean=True, description=_("invoice differs"))
-    def invoice_flag(self, order):
-        return order.invoice_differs
-
-
-@admin.register(Quote)
-class QuoteAdmin(HistoryAdmin):
-    list_display = ["purchase_order", "supplier", "amount", "quoted_on", "chosen"]
-    list_filter = ["chosen"]
-    search_fields = ["purchase_order__number", "supplier__name"]
-    list_select_related = ["purchase_order", "supplier"]
-    autocomplete_fields = ["purchase_order", "supplier"]
 
 
 @admin.register(EquipmentItem)
@@ -640,48 +513,3 @@ class EquipmentItemAdmin(LedgerAdminMixin, HistoryAdmin):
                 for line in ordered
             ])
         super().delete_queryset(request, queryset)
-
-
-@admin.register(Disbursement)
-class DisbursementAdmin(LedgerAdminMixin, HistoryAdmin):
-    list_display = ["project", "amount", "paid_on", "method", "reference"]
-    list_filter = ["method"]
-    search_fields = ["project__reference", "reference"]
-    list_select_related = ["project"]
-    autocomplete_fields = ["project"]
-    date_hierarchy = "paid_on"
-    readonly_fields = ["created_by", "created_at"]
-
-    def ledger_rows(self, queryset):
-        return _keys(queryset, "project"), set(), set()
-
-    def ledger_rows_of(self, obj):
-        return {obj.project_id}, set(), set()
-
-
-@admin.register(FollowUpVisit)
-class FollowUpVisitAdmin(PersonalDataAdminMixin, HistoryAdmin):  # notes and photo of the visit
-    list_display = ["project", "due_on", "visited_on", "visitor", "activity_status", "monthly_revenue"]
-    list_filter = ["activity_status", "equipment_missing", "activity_closed", "reincarcerated"]
-    search_fields = ["project__reference", "notes"]
-    list_select_related = ["project", "visitor"]
-    autocomplete_fields = ["project", "visitor"]
-    date_hierarchy = "due_on"
-
-    # A visit written here (also by reverting its history) changes what the dashboard
-    # counts for its project, and for the project it was moved from: the same refresh as
-    # the staff pages, in the admin's transaction.
-    def save_model(self, request, obj, form, change):
-        before = FollowUpVisit.objects.filter(pk=obj.pk).values_list("project", flat=True).first()
-        super().save_model(request, obj, form, change)
-        refresh_outcomes(projects=Project.objects.filter(pk__in={obj.project_id, before} - {None}))
-
-    def delete_model(self, request, obj):
-        project = obj.project
-        super().delete_model(request, obj)
-        refresh_outcome(project=project)
-
-    def delete_queryset(self, request, queryset):
-        projects = set(queryset.values_list("project", flat=True))
-        super().delete_queryset(request, queryset)
-        refresh_outcomes(projects=Project.objects.filter(pk__in=projects))

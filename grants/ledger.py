@@ -30,12 +30,12 @@ from .models import (
     ZERO,
     Amendment,
     Convention,
-    Disbursement,
     EquipmentItem,
     Project,
-    PurchaseOrder,
     _sum_subquery,
     line_cost,
+    payments,
+    purchase_orders,
 )
 
 
@@ -128,16 +128,16 @@ def check(*, conventions: Iterable | None = None, projects: Iterable | None = No
     if conventions is None and projects is None and orders is None:
         convention_rows = Convention.objects.all()
         project_rows = Project.objects.all()
-        order_rows = PurchaseOrder.objects.all()
+        order_rows = purchase_orders().objects.all()
     else:
         convention_ids, project_ids, order_ids = _ids(conventions), _ids(projects), _ids(orders)
         convention_rows = Convention.objects.filter(
             Q(pk__in=convention_ids)
             | Q(pk__in=Project.objects.filter(pk__in=project_ids).values("convention"))
-            | Q(pk__in=PurchaseOrder.objects.filter(pk__in=order_ids).values("convention"))
+            | Q(pk__in=purchase_orders().objects.filter(pk__in=order_ids).values("convention"))
         )
         project_rows = Project.objects.filter(Q(pk__in=project_ids) | Q(convention__in=convention_rows))
-        order_rows = PurchaseOrder.objects.filter(
+        order_rows = purchase_orders().objects.filter(
             Q(pk__in=order_ids) | Q(convention__in=convention_rows)
             | Q(pk__in=EquipmentItem.objects.filter(project__in=project_rows).values("purchase_order"))
         )
@@ -159,7 +159,7 @@ def _project_figures(report: Report, projects: QuerySet) -> None:
     )
     rows = projects.order_by("pk").annotate(
         engaged=_sum_subquery(lines.engaged(), line_cost()),
-        paid=_sum_subquery(Disbursement.objects.filter(project=OuterRef("pk")), "amount"),
+        paid=_sum_subquery(payments().objects.filter(project=OuterRef("pk")), "amount"),
         invoiced=_sum_subquery(lines.invoiced(), "invoiced_amount"),
         decided=Subquery(decided.values("decided_amount")[:1]),
     ).values(
@@ -239,7 +239,7 @@ def _order_breaches(report: Report, orders: QuerySet) -> None:
         "pk", "number", "status", "invoice_amount", "created_at", "convention_id", "convention__reference",
         "line_count", "line_total", "shares", "shared", "same_convention",
     )
-    invoiced = PurchaseOrder.Status.INVOICED
+    invoiced = purchase_orders().Status.INVOICED
     for order in rows:
         if not order["line_count"]:
             continue  # a draft without lines engages nothing

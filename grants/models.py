@@ -2,12 +2,12 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.apps import apps
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, DecimalField, F, Min, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Cast, Coalesce, ExtractMonth, ExtractYear, Lower, Trim
-from django.db.models.lookups import GreaterThan
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Lower, Trim
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -17,16 +17,11 @@ from beneficiaries.models import Beneficiary
 from reintegration.accounts.scope import scope_filter
 from reintegration.common.collation import LocalisedOrder
 from reintegration.common.links import uuid_url
-from reintegration.common.uploads import IMAGE_TYPES, PDF_ONLY, StoredName, UploadCheck
-from reintegration.common.validators import validate_arabic_text, validate_ice, validate_rib
+from reintegration.common.uploads import PDF_ONLY, StoredName, UploadCheck
+from reintegration.common.validators import validate_arabic_text
 from reintegration.territories.models import Prefecture
 
 ZERO = Decimal("0.00")
-
-# A business's state at 6, 12 and 24 months after its launch is read from the visits
-# made between two months before and three months after each milestone.
-MILESTONES = (6, 12, 24)
-WINDOW_BEFORE, WINDOW_AFTER = 2, 3
 
 
 def MoneyField(verbose_name, **kwargs):  # noqa: N802 - reads like a field class
@@ -48,6 +43,24 @@ def _sum_subquery(queryset, expression):
         .values("total")
     )
     return Coalesce(Subquery(summed, output_field=output), Value(ZERO), output_field=output)
+
+
+def payments():
+    """The cash grants paid (`procurement.Disbursement`), which the ledger's figures sum:
+    read through the app registry, as procurement sits above grants and imports it."""
+    return apps.get_model("procurement", "Disbursement")
+
+
+def purchase_orders():
+    """The purchase orders (`procurement.PurchaseOrder`), whose invoices the ledger checks:
+    read through the app registry, like `payments()`."""
+    return apps.get_model("procurement", "PurchaseOrder")
+
+
+def visits():
+    """The follow-up visits (`followup.FollowUpVisit`), whose latest a convention's report
+    shows: read through the app registry, like `payments()`."""
+    return apps.get_model("followup", "FollowUpVisit")
 
 
 # --- the ledger: what a project and a convention spend, defined once ---------------------
@@ -194,7 +207,7 @@ def _budget_sums(convention):
         "approved_amount",
     )
     cash_paid = _sum_subquery(
-        Disbursement.objects.filter(project__convention=convention), "amount"
+        payments().objects.filter(project__convention=convention), "amount"
     )
     invoiced = _sum_subquery(
         EquipmentItem.objects.filter(project__convention=convention).invoiced(), "invoiced_amount"
@@ -228,7 +241,7 @@ def attach_budget_figures(conventions, *, disbursed: bool = True) -> None:
     )
     if disbursed:
         cash_paid = _sums_by(
-            Disbursement.objects.filter(project__convention__in=ids), "project__convention", "amount"
+            payments().objects.filter(project__convention__in=ids), "project__convention", "amount"
         )
         invoiced = _sums_by(
             EquipmentItem.objects.filter(project__convention__in=ids).invoiced(),
@@ -539,7 +552,7 @@ class ProjectQuerySet(models.QuerySet):
         lines = EquipmentItem.objects.filter(project=OuterRef("pk"))
         return self.with_equipment_total().annotate(
             engaged=_sum_subquery(lines.engaged(), line_cost()),
-            paid=_sum_subquery(Disbursement.objects.filter(project=OuterRef("pk")), "amount"),
+            paid=_sum_subquery(payments().objects.filter(project=OuterRef("pk")), "amount"),
             invoiced=_sum_subquery(lines.invoiced(), "invoiced_amount"),
         )
 
@@ -972,286 +985,9 @@ def file_history(project: Project) -> tuple[list[ProjectEvent], list[Review], li
     return found["event"], found["review"], found["amendment"]
 
 
-class SupplierQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Suppliers are national reference data: every user with a role sees them all."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser or user.role is not None:
-            return self
-        return self.none()
-
-
-class Supplier(models.Model):
-    name = models.CharField(_("name"), max_length=200)
-    ice = models.CharField(_("ICE"), max_length=15, blank=True, validators=[validate_ice])
-    rc = models.CharField(_("commercial register (RC)"), max_length=50, blank=True)
-    tax_id = models.CharField(_("tax identifier (IF)"), max_length=50, blank=True)
-    phone = models.CharField(_("phone"), max_length=16, blank=True)
-    email = models.EmailField(_("e-mail"), blank=True)
-    address = models.TextField(_("address"), blank=True)
-    rib = models.CharField(_("bank account (RIB)"), max_length=24, blank=True, validators=[validate_rib])
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    history = HistoricalRecords()
-    objects = SupplierQuerySet.as_manager()
-
-    class Meta:
-        ordering = [LocalisedOrder("name")]
-        verbose_name = _("supplier")
-        verbose_name_plural = _("suppliers")
-        constraints = [
-            models.UniqueConstraint(fields=["ice"], condition=~Q(ice=""), name="unique_supplier_ice"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("grants:supplier_detail", args=[self.pk])
-
-
-class SupplierBankChangeQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """As national as the suppliers they change: every user with a role."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser or user.role is not None:
-            return self
-        return self.none()
-
-    def pending(self):
-        return self.filter(status=SupplierBankChange.Status.PENDING)
-
-
 def bank_certificate_upload_to(instance, filename: str) -> str:
     """Named in migration 0009; the field now stores under `StoredName`."""
     return f"bank_certificates/{uuid.uuid4().hex}"
-
-
-class SupplierBankChange(models.Model):
-    """A request to change a supplier's bank account (RIB) or ICE, which another person,
-    an administrator who has just entered a one-time code, approves or refuses
-    (`grants.procurement_bank`). Until then the supplier, its orders and their PDFs keep
-    the account in force: redirecting a supplier's payments is the classic fraud of
-    grant programmes, so no single person can do it."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Awaiting decision")
-        APPROVED = "approved", _("Approved")
-        REFUSED = "refused", _("Refused")
-
-    STATUS_BADGES = {
-        Status.PENDING: "text-bg-warning",
-        Status.APPROVED: "text-bg-success",
-        Status.REFUSED: "text-bg-danger",
-    }
-
-    supplier = models.ForeignKey(
-        Supplier, on_delete=models.PROTECT, related_name="bank_changes", verbose_name=_("supplier")
-    )
-    old_rib = models.CharField(_("former RIB"), max_length=24, blank=True)
-    new_rib = models.CharField(_("new RIB"), max_length=24, blank=True, validators=[validate_rib])
-    old_ice = models.CharField(_("former ICE"), max_length=15, blank=True)
-    new_ice = models.CharField(_("new ICE"), max_length=15, blank=True, validators=[validate_ice])
-    reason = models.TextField(_("reason for the change"))
-    document = models.FileField(
-        _("supporting document"), upload_to=StoredName("bank_certificates", "document"),
-        validators=[UploadCheck()],
-        help_text=_("The supplier's bank certificate (attestation de RIB) on its letterhead."),
-    )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-        verbose_name=_("requested by"),
-    )
-    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
-    )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("decided by"),
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_reason = models.TextField(_("reason for the decision"), blank=True)
-
-    history = HistoricalRecords()
-    objects = SupplierBankChangeQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-requested_at", "-pk"]
-        verbose_name = _("change of bank details")
-        verbose_name_plural = _("changes of bank details")
-        permissions = [
-            ("decide_supplierbankchange", _("Can approve or refuse a change of bank details")),
-        ]
-        constraints = [
-            # One request at a time per supplier: a second would be decided against
-            # details that the first may already have changed.
-            models.UniqueConstraint(
-                fields=["supplier"], condition=Q(status="pending"), name="bank_change_one_pending"
-            ),
-            # Four eyes: whoever asked never decides.
-            models.CheckConstraint(
-                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
-                name="bank_change_decided_by_another",
-            ),
-            models.CheckConstraint(
-                condition=(
-                    Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)
-                    | (~Q(status="pending") & Q(decided_by__isnull=False, decided_at__isnull=False))
-                ),
-                name="bank_change_decision_complete",
-            ),
-            models.CheckConstraint(
-                condition=~Q(new_rib=F("old_rib")) | ~Q(new_ice=F("old_ice")),
-                name="bank_change_changes_something",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.supplier} — {self.requested_at:%d/%m/%Y}" if self.requested_at else str(self.supplier)
-
-    def get_absolute_url(self) -> str:
-        return reverse("grants:bank_change_detail", args=[self.pk])
-
-    @property
-    def rib_changes(self) -> bool:
-        return self.new_rib != self.old_rib
-
-    @property
-    def ice_changes(self) -> bool:
-        return self.new_ice != self.old_ice
-
-
-class PurchaseOrderQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return scope_filter(self, user, "convention__prefecture")
-
-    def with_totals(self):
-        """Annotate `lines_total` (sum of its lines), `line_count` and `delivered_count`."""
-        lines = EquipmentItem.objects.filter(purchase_order=OuterRef("pk"))
-        count = models.IntegerField()
-        return self.annotate(
-            lines_total=_sum_subquery(lines, F("quantity") * F("unit_price")),
-            line_count=Coalesce(Subquery(
-                lines.order_by().values("purchase_order").annotate(n=models.Count("pk")).values("n"),
-                output_field=count,
-            ), 0),
-            delivered_count=Coalesce(Subquery(
-                lines.filter(status__in=EquipmentItem.DELIVERED_STATUSES).order_by()
-                .values("purchase_order").annotate(n=models.Count("pk")).values("n"),
-                output_field=count,
-            ), 0),
-        )
-
-
-class PurchaseOrder(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SENT = "sent", _("Sent")
-        DELIVERED = "delivered", _("Delivered")
-        INVOICED = "invoiced", _("Invoiced")
-
-    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
-    supplier = models.ForeignKey(
-        Supplier, on_delete=models.PROTECT, related_name="purchase_orders",
-        verbose_name=_("supplier"),
-    )
-    convention = models.ForeignKey(
-        Convention, on_delete=models.PROTECT, related_name="purchase_orders",
-        verbose_name=_("convention"),
-    )
-    ordered_on = models.DateField(_("ordered on"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
-    )
-    # The supplier's identifiers in force when the order was made and sent: a later change
-    # of the supplier's bank details never rewrites an order (its PDF prints these).
-    supplier_rib = models.CharField(_("supplier's RIB on the order"), max_length=24, blank=True)
-    supplier_ice = models.CharField(_("supplier's ICE on the order"), max_length=15, blank=True)
-    invoice_number = models.CharField(_("invoice number"), max_length=50, blank=True)
-    invoice_amount = MoneyField(_("invoice amount (DH)"), null=True, blank=True)
-    delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("created by"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    history = HistoricalRecords()
-    objects = PurchaseOrderQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-ordered_on", "-number"]
-        verbose_name = _("purchase order")
-        verbose_name_plural = _("purchase orders")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(invoice_amount__isnull=True) | Q(invoice_amount__gte=0),
-                name="purchaseorder_invoice_non_negative",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.number
-
-    def get_absolute_url(self) -> str:
-        return reverse("grants:purchase_order_detail", args=[self.pk])
-
-    @property
-    def total(self) -> Decimal:
-        """Sum of the order's lines (annotated by `with_totals()` in lists)."""
-        total = getattr(self, "lines_total", None)
-        if total is not None:
-            return total
-        return sum((line.total for line in self.lines.all()), ZERO)
-
-    @property
-    def invoice_differs(self) -> bool:
-        """The supplier's invoice does not match the lines ordered: flagged for checking."""
-        return self.invoice_amount is not None and self.invoice_amount != self.total
-
-    @property
-    def partly_delivered(self) -> bool:
-        return self.status == self.Status.SENT and any(
-            line.quantity_delivered for line in self.lines.all()
-        )
-
-
-class Quote(models.Model):
-    """A supplier's quote for a purchase order above the convention's threshold."""
-
-    purchase_order = models.ForeignKey(
-        PurchaseOrder, on_delete=models.CASCADE, related_name="quotes",
-        verbose_name=_("purchase order"),
-    )
-    supplier = models.ForeignKey(
-        Supplier, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("supplier")
-    )
-    amount = MoneyField(_("amount (DH)"))
-    quoted_on = models.DateField(_("date"))
-    document = models.FileField(
-        _("document"), upload_to=StoredName("quotes", "document"), blank=True, validators=[UploadCheck()]
-    )
-    chosen = models.BooleanField(_("chosen"), default=False)
-    justification = models.TextField(
-        _("justification"), blank=True,
-        help_text=_("Required when the chosen quote is not the lowest."),
-    )
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["amount"]
-        verbose_name = _("quote")
-        verbose_name_plural = _("quotes")
-        constraints = [
-            models.CheckConstraint(condition=Q(amount__gte=0), name="quote_amount_non_negative"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.supplier} — {self.amount}"
 
 
 class EquipmentItemQuerySet(models.QuerySet):
@@ -1304,11 +1040,11 @@ class EquipmentItem(models.Model):
     unit_price = MoneyField(_("unit price (DH)"))
     reference_price = MoneyField(_("reference unit price (DH)"), null=True, blank=True)
     supplier = models.ForeignKey(
-        Supplier, on_delete=models.PROTECT, null=True, blank=True,
+        "procurement.Supplier", on_delete=models.PROTECT, null=True, blank=True,
         related_name="equipment_items", verbose_name=_("supplier"),
     )
     purchase_order = models.ForeignKey(
-        PurchaseOrder, on_delete=models.PROTECT, null=True, blank=True,
+        "procurement.PurchaseOrder", on_delete=models.PROTECT, null=True, blank=True,
         related_name="lines", verbose_name=_("purchase order"),
     )
     quantity_delivered = models.PositiveIntegerField(_("quantity delivered"), default=0)
@@ -1380,188 +1116,8 @@ class EquipmentItem(models.Model):
         return self.total if self.invoiced_amount is None else self.invoiced_amount
 
 
-class DisbursementQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return scope_filter(self, user, "project__prefecture")
-
-
-class Disbursement(models.Model):
-    class Method(models.TextChoices):
-        TRANSFER = "transfer", _("Bank transfer")
-        CHEQUE = "cheque", _("Cheque")
-
-    project = models.ForeignKey(
-        Project, on_delete=models.PROTECT, related_name="disbursements",
-        verbose_name=_("project"),
-    )
-    amount = MoneyField(_("amount (DH)"))
-    paid_on = models.DateField(_("paid on"))
-    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
-    reference = models.CharField(_("reference"), max_length=50, blank=True)
-    # The account credited by a transfer, as it was when paid: kept on the payment.
-    rib = models.CharField(_("account credited (RIB)"), max_length=24, blank=True, validators=[validate_rib])
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("created by"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    history = HistoricalRecords()
-    objects = DisbursementQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-paid_on"]
-        verbose_name = _("disbursement")
-        verbose_name_plural = _("disbursements")
-        constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="disbursement_amount_positive"),
-        ]
-        indexes = [
-            # A convention's cash paid (`refresh_convention_figures`, lists), summed over
-            # its projects from the index alone.
-            models.Index(fields=["project"], include=["amount"], name="disbursement_project_amount"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.project.reference} — {self.amount}"
-
-
-def months_after_launch():
-    """Calendar months from the project's launch to the visit (NULL without a launch date)."""
-    return (
-        (ExtractYear("visited_on") - ExtractYear("project__launched_on")) * 12
-        + ExtractMonth("visited_on") - ExtractMonth("project__launched_on")
-    )
-
-
-class FollowUpVisitQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return scope_filter(self, user, "project__prefecture")
-
-    def outcome_facts(self):
-        """Per project with made visits, one grouped row: what `ProjectOutcome` keeps but
-        the latest revenue and jobs (a look-up of one visit each: see `refresh_outcomes`).
-
-        At milestone M a business is *observed* if a visit around M (M − 2 to M + 3
-        months after launch) reports on it or a visit up to M + 3 reported it stopped;
-        it *stopped* by M if a visit up to M + 3 reported it stopped (or closed), which
-        `stopped_after_months`, the earliest such visit's month, answers for every M.
-        """
-        stopped = Q(activity_status=FollowUpVisit.ActivityStatus.STOPPED) | Q(activity_closed=True)
-        facts = {
-            "jobs": Value(0),  # the latest visit's, written next by `refresh_outcomes`
-            "reincarcerated": GreaterThan(Count("pk", filter=Q(reincarcerated=True)), 0),
-            "stopped_after_months": Min("months", filter=stopped),
-        }
-        for milestone in MILESTONES:
-            end = milestone + WINDOW_AFTER
-            around = Q(months__gte=milestone - WINDOW_BEFORE, months__lte=end)
-            facts[f"observed_{milestone}"] = GreaterThan(
-                Count("pk", filter=around | (stopped & Q(months__lte=end))), 0
-            )
-        return (
-            self.filter(visited_on__isnull=False)
-            .alias(months=months_after_launch())
-            .order_by()
-            .values("project")
-            .annotate(**facts)
-        )
-
-    def pending(self):
-        """Planned visits not yet made, of projects still followed up (launched, not ended)."""
-        return self.filter(visited_on__isnull=True, project__status=Project.Status.ACTIVE)
-
-    def done(self):
-        return self.filter(visited_on__isnull=False)
-
-
 def visit_photo_upload_to(instance, filename: str) -> str:
     return f"visits/{uuid.uuid4().hex}.jpg"
-
-
-class FollowUpVisit(models.Model):
-    class ActivityStatus(models.TextChoices):
-        ACTIVE = "active", _("Active")
-        STRUGGLING = "struggling", _("Struggling")
-        STOPPED = "stopped", _("Stopped")
-
-    project = models.ForeignKey(
-        Project, on_delete=models.CASCADE, related_name="visits", verbose_name=_("project")
-    )
-    due_on = models.DateField(_("due on"), null=True, blank=True)
-    visited_on = models.DateField(_("visited on"), null=True, blank=True)
-    visitor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="visits", verbose_name=_("visitor"),
-    )
-    activity_status = models.CharField(
-        _("activity status"), max_length=10, choices=ActivityStatus.choices, blank=True
-    )
-    monthly_revenue = MoneyField(_("monthly revenue (DH)"), null=True, blank=True)
-    jobs_created = models.PositiveSmallIntegerField(_("jobs created"), default=0)
-    notes = models.TextField(_("notes"), blank=True)
-    next_visit_on = models.DateField(_("next visit on"), null=True, blank=True)
-    photo = models.ImageField(
-        _("photo"), upload_to=visit_photo_upload_to, blank=True, validators=[UploadCheck(IMAGE_TYPES)]
-    )
-    equipment_missing = models.BooleanField(_("equipment sold or missing"), default=False)
-    activity_closed = models.BooleanField(_("activity closed"), default=False)
-    reincarcerated = models.BooleanField(_("beneficiary re-incarcerated"), default=False)
-
-    history = HistoricalRecords()
-    objects = FollowUpVisitQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["due_on", "visited_on"]
-        verbose_name = _("follow-up visit")
-        verbose_name_plural = _("follow-up visits")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(monthly_revenue__isnull=True) | Q(monthly_revenue__gte=0),
-                name="visit_revenue_non_negative",
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["due_on", "visited_on"]),
-            # Visits still to make (lists, dashboard): a small part of the table.
-            models.Index(fields=["due_on"], condition=Q(visited_on__isnull=True), name="visit_pending_due"),
-            # A project's latest visit (outcomes, project page) without a sort.
-            models.Index(fields=["project", "-visited_on"], name="visit_project_latest"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.project.reference} — {self.visited_on or self.due_on}"
-
-
-class ProjectOutcome(models.Model):
-    """What a launched business's visits say, kept per project so that the dashboard sums
-    columns instead of reading every visit.
-
-    Written only by `grants.services.refresh_outcomes`, which every door that records,
-    changes or deletes a visit or sets a launch date calls; a project without a made visit
-    has no row. Revenue and jobs are those of the latest visit reporting them.
-    """
-
-    project = models.OneToOneField(
-        Project, on_delete=models.CASCADE, primary_key=True, related_name="outcome",
-        verbose_name=_("project"),
-    )
-    revenue = MoneyField(_("latest monthly revenue (DH)"), null=True, blank=True)
-    jobs = models.PositiveSmallIntegerField(_("jobs at the latest visit"), default=0)
-    reincarcerated = models.BooleanField(_("beneficiary re-incarcerated"), default=False)
-    stopped_after_months = models.SmallIntegerField(
-        _("months after launch when first found stopped"), null=True, blank=True
-    )
-    observed_6 = models.BooleanField(_("observed at 6 months"), default=False)
-    observed_12 = models.BooleanField(_("observed at 12 months"), default=False)
-    observed_24 = models.BooleanField(_("observed at 24 months"), default=False)
-
-    class Meta:
-        verbose_name = _("project outcome")
-        verbose_name_plural = _("project outcomes")
-
-    def __str__(self) -> str:
-        return str(self.project_id)
 
 
 class ConventionFigures(models.Model):

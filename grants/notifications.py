@@ -1,7 +1,7 @@
 """E-mails of the project workflow and of the suppliers' bank details, each in its
 recipient's language.
 
-Called by `grants/services.py` and `grants/procurement_bank.py` through `send_on_commit`
+Called by `grants/services.py` and `procurement/notifications.py` through `send_on_commit`
 (reintegration/common/mail.py), so nobody is told about a move that was rolled back, nor
 about the demo seed's moves. A message names the project by its reference and title (a
 supplier by its name) and links to it; nothing else (no beneficiary, no amount, no
@@ -14,7 +14,6 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -22,7 +21,7 @@ from reintegration.accounts.models import User
 from reintegration.accounts.roles import Role
 from reintegration.common.bidi import isolate
 
-from .models import Amendment, Project, Review, SupplierBankChange
+from .models import Amendment, Project, Review
 
 logger = logging.getLogger(__name__)
 
@@ -49,39 +48,6 @@ def notify_project_decided(project: Project, decision: str, reason: str = "") ->
         "rejected": decision == Review.Decision.REJECT,
         "returned": decision == Review.Decision.RETURN,
     })
-
-
-def notify_bank_change_requested(change: SupplierBankChange) -> int:
-    """Tell every administrator but the one who asked that a supplier's new bank details
-    await a decision. The message names the supplier and links to the request; the
-    account numbers stay in the application."""
-    admins = (
-        User.objects.filter(Q(groups__name=Role.ADMIN) | Q(is_superuser=True), is_active=True)
-        .exclude(email="")
-        .exclude(pk=change.requested_by_id)
-        .distinct()
-    )
-    return _deliver([user for user in admins if user.has_perm("grants.decide_supplierbankchange")],
-                    "grants/email/bank_change_requested", _bank_change_context(change),
-                    about=f"bank change {change.pk}")
-
-
-def notify_bank_change_decided(change: SupplierBankChange) -> int:
-    """Tell the person who asked whether the change was approved or refused."""
-    requester = change.requested_by
-    users = [requester] if requester.is_active and requester.email else []
-    return _deliver(users, "grants/email/bank_change_decided", {
-        **_bank_change_context(change),
-        "approved": change.status == SupplierBankChange.Status.APPROVED,
-    }, about=f"bank change {change.pk}")
-
-
-def _bank_change_context(change: SupplierBankChange) -> dict:
-    return {
-        "supplier": change.supplier.name,
-        "requested_by": change.requested_by.get_full_name() or change.requested_by.username,
-        "link": settings.PUBLIC_BASE_URL + change.get_absolute_url(),
-    }
 
 
 def notify_amendment_requested(amendment: Amendment) -> int:

@@ -26,12 +26,12 @@ from .models import (
     ZERO,
     Amendment,
     Convention,
-    Disbursement,
     EquipmentItem,
-    FollowUpVisit,
     Project,
     _sum_subquery,
     line_cost,
+    payments,
+    visits,
 )
 
 
@@ -51,7 +51,7 @@ class ConventionReport:
 
 
 def funded_projects(convention: Convention):
-    latest_visit = FollowUpVisit.objects.filter(
+    latest_visit = visits().objects.filter(
         project=OuterRef("pk"), visited_on__isnull=False
     ).order_by("-visited_on", "-pk")
     # The amount first approved is the one the earliest approved amendment started from.
@@ -62,7 +62,7 @@ def funded_projects(convention: Convention):
         Project.objects.filter(convention=convention, status__in=Project.COMMITTED_STATUSES)
         .select_related("beneficiary", "sector")
         .annotate(
-            cash_paid=_sum_subquery(Disbursement.objects.filter(project=OuterRef("pk")), "amount"),
+            cash_paid=_sum_subquery(payments().objects.filter(project=OuterRef("pk")), "amount"),
             invoiced=_sum_subquery(
                 EquipmentItem.objects.filter(project=OuterRef("pk")).invoiced(), "invoiced_amount"
             ),

@@ -9,7 +9,7 @@ functions; nothing else sets `Project.status`.
 The money rules live here too (the figures are defined once, in `grants.models`: "the
 ledger"): the approved amount is the ceiling of what a project engages and pays, and a
 convention commits at most its envelope. Every door that engages or spends money (the
-approval and its amendments here; orders, invoices and payments in `grants.procurement`;
+approval and its amendments here; orders, invoices and payments in `procurement.services`;
 the admin's corrections in `grants.admin`) takes its row locks in one order — the
 projects by key, then their conventions by key (`lock_ledger`), then a purchase order,
 then equipment lines — so two doors never wait for each other in a cycle, and checks
@@ -22,10 +22,11 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,13 +43,14 @@ from .models import (
     Convention,
     ConventionFigures,
     EquipmentItem,
-    FollowUpVisit,
     Project,
     ProjectEvent,
-    ProjectOutcome,
-    PurchaseOrder,
     Review,
+    purchase_orders,
 )
+
+if TYPE_CHECKING:  # procurement sits above grants: never imported at run time
+    from procurement.models import PurchaseOrder
 
 Status = Project.Status
 
@@ -81,6 +83,14 @@ ACTION_ROLES: dict[str, tuple[Role, ...]] = {
 
 # Statuses in which staff may still edit the file and its equipment lines.
 EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.RETURNED})
+
+# What the apps above grants do when a project is launched, in the launch's transaction
+# (the follow-up schedules its visits): each appends a function taking `project=` from
+# its AppConfig.ready, so that grants never imports them.
+launch_hooks: list = []
+# What they do when a project's launch date is set or may have changed (a launch, a
+# history revert in the admin): the follow-up refreshes the project's outcome.
+launch_date_hooks: list = []
 
 
 def _action_refusals() -> dict[str, str]:
@@ -527,8 +537,6 @@ def equip_project(*, project: Project, user) -> Project:
 
 @transaction.atomic
 def launch_project(*, project: Project, user, launched_on: datetime.date) -> Project:
-    from .procurement import schedule_follow_up_visits
-
     _ensure_may(user, "launch", project)
     target = _lock_and_check(project, "launch")
     if launched_on is None:
@@ -537,8 +545,8 @@ def launch_project(*, project: Project, user, launched_on: datetime.date) -> Pro
         raise ValidationError({"launched_on": _("The launch date cannot be in the future.")})
     project.launched_on = launched_on
     _move(project, to_status=target, user=user, fields=["launched_on"])
-    schedule_follow_up_visits(project=project)
-    refresh_outcome(project=project)
+    for react in launch_hooks + launch_date_hooks:
+        react(project=project)
     return project
 
 
@@ -837,7 +845,7 @@ def allocate_invoice(order: PurchaseOrder) -> None:
     `record_invoice`, and after an admin's correction of the order or its lines. Lines
     whose share does not change are not saved (no history row)."""
     lines = list(EquipmentItem.objects.filter(purchase_order=order.pk).order_by("pk"))
-    if order.status == PurchaseOrder.Status.INVOICED and order.invoice_amount is not None:
+    if order.status == purchase_orders().Status.INVOICED and order.invoice_amount is not None:
         shares = invoice_shares(order, order.invoice_amount, lines)
     else:
         shares = {}
@@ -857,7 +865,7 @@ def refresh_convention_figures(*, conventions: Iterable) -> None:
 
     Called, in their transaction and after their own writes, by every door that changes
     what those figures sum: `approve_project` and `approve_amendment`;
-    `procurement.record_disbursement` and `record_invoice`; in the admin, saving (history
+    `procurement.services.record_disbursement` and `record_invoice`; in the admin, saving (history
     revert included) or deleting a project (with its equipment lines inline), an
     equipment line, a payment, a purchase order or a convention
     (`grants.admin.LedgerAdminMixin`); the bench seed after its bulk inserts. The other
@@ -883,37 +891,6 @@ def refresh_convention_figures(*, conventions: Iterable) -> None:
         .values("pk", "committed", "disbursed")
     )
     _insert_from_select(ConventionFigures, ["convention", "committed", "disbursed"], figures)
-
-
-# --- outcomes ---------------------------------------------------------------------------
-
-def refresh_outcome(*, project: Project) -> None:
-    """Recompute one project's `ProjectOutcome`: after recording, changing or deleting one
-    of its visits, or setting its launch date."""
-    refresh_outcomes(projects=Project.objects.filter(pk=project.pk))
-
-
-@transaction.atomic
-def refresh_outcomes(*, projects: QuerySet) -> None:
-    """Recompute the `ProjectOutcome` of these projects from their visits, set-based: the
-    same five statements for one project or a hundred thousand (a bulk load, the
-    benchmark's seed), so the dashboard's figures are those its visits give.
-    """
-    # Locking the projects orders two writers of one project's visits: the second one
-    # recomputes after the first commits, so it reads both visits (READ COMMITTED).
-    # Always in the order of their keys, so two bulk refreshes cannot deadlock.
-    list(projects.order_by("pk").select_for_update().values_list("pk", flat=True))
-    ids = projects.values("pk")
-    ProjectOutcome.objects.filter(project__in=ids).delete()
-    facts = FollowUpVisit.objects.filter(project__in=ids).outcome_facts()
-    _insert_from_select(ProjectOutcome, ["project", *facts.query.annotation_select], facts)
-    latest = FollowUpVisit.objects.filter(
-        project=OuterRef("project"), visited_on__isnull=False
-    ).order_by("-visited_on", "-pk")
-    ProjectOutcome.objects.filter(project__in=ids).update(
-        revenue=Subquery(latest.filter(monthly_revenue__isnull=False).values("monthly_revenue")[:1]),
-        jobs=Subquery(latest.values("jobs_created")[:1]),
-    )
 
 
 def _insert_from_select(model, fields: list[str], queryset: QuerySet) -> None:

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from . import views
-from .procurement_urls import urlpatterns as procurement_urlpatterns
 
 app_name = "grants"
 
@@ -48,6 +47,3 @@ urlpatterns = [
     path("review/", views.ReviewQueueView.as_view(), name="review_queue"),
     path("review/<uuid:public_id>/", views.ProjectReviewView.as_view(), name="project_review"),
 ]
-
-# Suppliers, purchase orders, deliveries, cash grants and follow-up visits.
-urlpatterns += procurement_urlpatterns

@@ -106,7 +106,9 @@ INSTALLED_APPS = [
     "reintegration.demo",
     "beneficiaries",
     "grants",
+    "procurement",
     "ceremonies",
+    "followup",
     "cases",
     "reintegration.dashboard",
 ]

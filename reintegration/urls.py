@@ -4,6 +4,9 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from ceremonies import views as ceremonies_views
+from followup import urls as followup_urls
+from grants import urls as grants_urls
+from procurement import urls as procurement_urls
 from reintegration import health, views
 from reintegration.dashboard.views import DashboardView
 
@@ -23,7 +26,11 @@ urlpatterns = [
     ),
     path("i18n/setlang/", views.login_not_required(set_language), name="set_language"),
     path("beneficiaries/", include("beneficiaries.urls")),
-    path("grants/", include("grants.urls")),
+    # Procurement's and follow-up's pages keep the addresses and names they had in grants.
+    path("grants/", include((
+        grants_urls.urlpatterns + procurement_urls.urlpatterns + followup_urls.urlpatterns,
+        grants_urls.app_name,
+    ))),
     path("ceremonies/", include("ceremonies.urls")),
     path("cases/", include("cases.urls")),
     # Public, no login: what a certificate's QR code opens.

@@ -19,7 +19,10 @@ from pathlib import Path
 import polib
 
 BASE = Path(__file__).resolve().parent.parent
-APPS = ["beneficiaries", "grants", "ceremonies", "cases", "reintegration/dashboard"]
+APPS = [
+    "beneficiaries", "grants", "procurement", "ceremonies", "followup", "cases",
+    "reintegration/dashboard",
+]
 LANGUAGES = ["fr", "ar", "en"]
 MANAGE = [sys.executable, str(BASE / "manage.py")]
 ENV = {**os.environ, "DJANGO_DEBUG": "true"}

@@ -13,26 +13,23 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from beneficiaries.models import Beneficiary, BeneficiaryDocument, PenitentiaryEstablishment
 from cases.models import ContactPreference, FileTransfer, Grievance, Referral, SmsMessage
 from ceremonies.models import Ceremony, CeremonyPhoto, Handover
+from followup.models import FollowUpVisit
+from followup.services import refresh_outcome
 from grants.models import (
     Amendment,
     Convention,
     ConventionPartner,
-    Disbursement,
     EquipmentItem,
-    FollowUpVisit,
     FrameworkAgreement,
     KitItem,
     Partner,
     Project,
     ProjectEvent,
-    PurchaseOrder,
-    Quote,
     Review,
     Sector,
-    Supplier,
-    SupplierBankChange,
 )
-from grants.services import refresh_convention_figures, refresh_outcome
+from grants.services import refresh_convention_figures
+from procurement.models import Disbursement, PurchaseOrder, Quote, Supplier, SupplierBankChange
 from reintegration.accounts.models import User
 from reintegration.audit.models import AccessLog
 from reintegration.sequences.models import next_number

@@ -14,7 +14,7 @@ from django.test import RequestFactory
 from PIL import Image
 
 from beneficiaries.models import BeneficiaryDocument
-from grants.models import Quote
+from procurement.models import Quote
 from reintegration.accounts.models import User
 from reintegration.common.uploads import MAX_UPLOAD_SIZE
 
@@ -65,8 +65,8 @@ FILE_FIELDS = file_fields_of_admin_forms()
 def test_the_admin_upload_fields_are_found():
     labels = {f"{model._meta.label}.{name}" for model, name in FILE_FIELDS}
     assert {
-        "grants.Quote.document", "grants.Project.feasibility_study", "grants.Convention.document",
-        "grants.FollowUpVisit.photo", "beneficiaries.BeneficiaryDocument.file",
+        "procurement.Quote.document", "grants.Project.feasibility_study", "grants.Convention.document",
+        "followup.FollowUpVisit.photo", "beneficiaries.BeneficiaryDocument.file",
     } <= labels
 
 

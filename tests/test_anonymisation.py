@@ -24,7 +24,7 @@ from beneficiaries import services as file_services
 from beneficiaries.models import Beneficiary
 from ceremonies import documents
 from ceremonies.models import Ceremony, CeremonyPhoto, Handover
-from grants import procurement
+from followup import services as followup_services
 from grants import services as project_services
 from grants.models import Project, Review
 from reintegration.accounts.models import User
@@ -127,7 +127,7 @@ def leave_traces_everywhere(client, person: Beneficiary) -> None:
                           reason="M. Mohamed Zerouali (CIN AE100004) a complété son dossier.")
     project_services.launch_project(project=project, user=staff, launched_on=datetime.date(2025, 1, 6))
     first, second, *_rest = project.visits.order_by("due_on")
-    procurement.record_visit(
+    followup_services.record_visit(
         visit=first, user=staff, visited_on=first.due_on, activity_status="active",
         notes="Zerouali reçoit ses clients au salon ; joignable au 06 64 00 02 37.",
     )

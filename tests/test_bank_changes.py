@@ -25,8 +25,10 @@ from hypothesis.stateful import (
 )
 from pypdf import PdfReader
 
-from grants import procurement, procurement_bank
-from grants.models import Disbursement, Project, PurchaseOrder, Supplier, SupplierBankChange
+from grants.models import Project
+from procurement import bank as procurement_bank
+from procurement import services as procurement
+from procurement.models import Disbursement, PurchaseOrder, Supplier, SupplierBankChange
 from reintegration.accounts.roles import Role
 from reintegration.audit.models import AccessLog
 from reintegration.common.validators import rib_key
@@ -412,7 +414,7 @@ def test_the_admin_shows_the_bank_details_read_only_and_a_revert_keeps_them(
     supplier, change, admin_user, other_admin, client_for
 ):
     client = client_for(admin_user)
-    url = reverse("admin:grants_supplier_change", args=[supplier.pk])
+    url = reverse("admin:procurement_supplier_change", args=[supplier.pk])
     page = client.get(url)
     assert "rib" not in page.context["adminform"].form.fields
     client.post(
@@ -431,7 +433,7 @@ def test_the_admin_shows_the_bank_details_read_only_and_a_revert_keeps_them(
     assert supplier.rib == OLD_RIB
     procurement_bank.approve_bank_change(change=change, user=other_admin, code_entered_at=time.time())
     first = supplier.history.order_by("history_date").first()
-    revert = reverse("admin:grants_supplier_simple_history", args=[supplier.pk, first.history_id])
+    revert = reverse("admin:procurement_supplier_simple_history", args=[supplier.pk, first.history_id])
     client.post(
         revert,
         {
@@ -448,9 +450,10 @@ def test_the_admin_shows_the_bank_details_read_only_and_a_revert_keeps_them(
 
 def test_requests_are_read_only_in_the_admin(change, admin_user, client_for):
     client = client_for(admin_user)
-    assert client.get(reverse("admin:grants_supplierbankchange_changelist")).status_code == 200
-    assert client.get(reverse("admin:grants_supplierbankchange_add")).status_code == 403
-    assert client.get(reverse("admin:grants_supplierbankchange_history", args=[change.pk])).status_code == 200
+    assert client.get(reverse("admin:procurement_supplierbankchange_changelist")).status_code == 200
+    assert client.get(reverse("admin:procurement_supplierbankchange_add")).status_code == 403
+    history = reverse("admin:procurement_supplierbankchange_history", args=[change.pk])
+    assert client.get(history).status_code == 200
 
 
 def test_the_list_shows_the_pending_requests_in_few_queries(
@@ -488,9 +491,12 @@ def test_the_data_migration_gives_each_sent_order_the_rib_of_the_day_it_was_sent
 ):
     import importlib
 
-    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
 
     migration = importlib.import_module("grants.migrations.0010_order_identifiers_in_force")
+    # The models as that migration knew them (the orders were grants' then).
+    apps = MigrationLoader(connection).project_state(("grants", "0010_order_identifiers_in_force")).apps
     convention, _project, lines = order_world
     sent = procurement.create_purchase_order(
         supplier=supplier,

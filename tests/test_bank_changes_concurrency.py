@@ -7,8 +7,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
 
-from grants import procurement_bank
-from grants.models import Supplier, SupplierBankChange
+from procurement import bank as procurement_bank
+from procurement.models import Supplier, SupplierBankChange
 from reintegration.accounts.roles import Role
 from reintegration.common.validators import rib_key
 

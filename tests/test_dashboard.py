@@ -15,17 +15,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from beneficiaries.models import Beneficiary
-from grants.models import (
-    MILESTONES,
-    WINDOW_AFTER,
-    Convention,
-    EquipmentItem,
-    FollowUpVisit,
-    Project,
-    ProjectEvent,
-    ProjectOutcome,
-    PurchaseOrder,
-)
+from followup.models import MILESTONES, WINDOW_AFTER, FollowUpVisit, ProjectOutcome
+from grants.models import Convention, EquipmentItem, Project, ProjectEvent
+from procurement.models import PurchaseOrder
 from reintegration.accounts.roles import Role
 from reintegration.accounts.scope import is_national, scope_filter
 from reintegration.dashboard.figures import Filters, Outcome, combine, compute_parts, trend_months

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from grants.models import FollowUpVisit, Project
+from followup.models import FollowUpVisit
+from grants.models import Project
 from reintegration.audit.models import AccessLog
 
 from .factories import (

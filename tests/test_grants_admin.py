@@ -5,22 +5,19 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from followup.models import FollowUpVisit
 from grants.models import (
     Amendment,
     Convention,
-    Disbursement,
     EquipmentItem,
-    FollowUpVisit,
     KitItem,
     Partner,
     Project,
     ProjectEvent,
-    PurchaseOrder,
-    Quote,
     Review,
     Sector,
-    Supplier,
 )
+from procurement.models import Disbursement, PurchaseOrder, Quote, Supplier
 
 from .factories import KitItemFactory
 from .test_grants_services import approve, submitted_project

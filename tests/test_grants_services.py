@@ -7,8 +7,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 
+from followup.models import FollowUpVisit
 from grants import services
-from grants.models import Convention, EquipmentItem, FollowUpVisit, Project, ProjectEvent, Review
+from grants.models import Convention, EquipmentItem, Project, ProjectEvent, Review
 from reintegration.common.mail import muted_emails
 
 from .factories import (

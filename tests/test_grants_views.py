@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grants import services
-from grants.models import Convention, EquipmentItem, Project, PurchaseOrder, Review
+from grants.models import Convention, EquipmentItem, Project, Review
 from grants.views import ConventionDetailView
+from procurement.models import PurchaseOrder
 from reintegration.audit.models import AccessLog
 
 from .factories import (

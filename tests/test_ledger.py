@@ -12,15 +12,10 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from grants import procurement, services
-from grants.models import (
-    Convention,
-    ConventionFigures,
-    Disbursement,
-    EquipmentItem,
-    Project,
-    PurchaseOrder,
-)
+from grants import services
+from grants.models import Convention, ConventionFigures, EquipmentItem, Project
+from procurement import services as procurement
+from procurement.models import Disbursement, PurchaseOrder
 
 from .factories import ConventionFactory, EquipmentItemFactory, ProjectFactory, SupplierFactory
 from .test_grants_services import approve

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from grants import ledger, services
-from grants.models import Convention, ConventionFigures, Disbursement, EquipmentItem, Project, PurchaseOrder
+from grants.models import Convention, ConventionFigures, EquipmentItem, Project
+from procurement.models import Disbursement, PurchaseOrder
 
 from .admin_forms import admin_form, change_url, posted_back
 from .factories import ConventionFactory
@@ -62,7 +63,7 @@ def test_a_payment_lowered_or_deleted_passes(client_for, admin_user, world):
     data = admin_form(client, change_url(payment))
     assert client.post(change_url(payment), {**data, "amount": "4000.00"}).status_code == 302
     assert ConventionFigures.objects.get(convention=world["convention"]).disbursed == Decimal("34000.00")
-    client.post(reverse("admin:grants_disbursement_delete", args=[payment.pk]), {"post": "yes"})
+    client.post(reverse("admin:procurement_disbursement_delete", args=[payment.pk]), {"post": "yes"})
     assert not Disbursement.objects.exists()
     assert_sound()
 

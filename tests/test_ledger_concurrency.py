@@ -9,8 +9,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from grants import ledger, procurement, services
-from grants.models import Amendment, Disbursement, Project, PurchaseOrder
+from grants import ledger, services
+from grants.models import Amendment, Project
+from procurement import services as procurement
+from procurement.models import Disbursement, PurchaseOrder
 
 from .concurrency import at_the_same_time
 from .factories import ConventionFactory, SupplierFactory

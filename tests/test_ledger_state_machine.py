@@ -42,15 +42,10 @@ from hypothesis.stateful import (
 
 from ceremonies import services as ceremonies
 from ceremonies.models import Ceremony, Handover
-from grants import ledger, procurement, services
-from grants.models import (
-    Amendment,
-    Convention,
-    Disbursement,
-    EquipmentItem,
-    Project,
-    PurchaseOrder,
-)
+from grants import ledger, services
+from grants.models import Amendment, Convention, EquipmentItem, Project
+from procurement import services as procurement
+from procurement.models import Disbursement, PurchaseOrder
 
 from .admin_forms import admin_form, change_url, posted_back
 from .conftest import verify_session
@@ -353,7 +348,8 @@ class LedgerMachine(RuleBasedStateMachine):
         if len(history) < 2:
             return
         record = history[version % (len(history) - 1)]
-        url = reverse(f"admin:grants_{model}_simple_history", args=[obj.pk, record.history_id])
+        app = "procurement" if model in {"purchaseorder", "disbursement"} else "grants"
+        url = reverse(f"admin:{app}_{model}_simple_history", args=[obj.pk, record.history_id])
         self.admin_post(url, posted_back(self.client.get(url).context["adminform"].form))
 
     @exists(Disbursement.objects.all)
@@ -361,7 +357,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def admin_deletes_a_payment(self, index):
         payment = self.pick(Disbursement.objects.all(), index)
         if payment is not None:
-            response = self.client.post(reverse("admin:grants_disbursement_delete", args=[payment.pk]),
+            response = self.client.post(reverse("admin:procurement_disbursement_delete", args=[payment.pk]),
                                         {"post": "yes"})
             assert response.status_code == 302
 

@@ -9,8 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from grants import procurement
-from grants.models import Convention, EquipmentItem, FollowUpVisit, Project, PurchaseOrder
+from followup import services as followup_services
+from followup.models import FollowUpVisit
+from grants.models import Convention, EquipmentItem, Project
+from procurement import services as procurement
+from procurement.models import PurchaseOrder
 
 from .factories import (
     ConventionFactory,
@@ -65,7 +68,7 @@ def sent_order(staff, convention, supplier, lines):
 
 def test_launch_schedules_visits_at_1_3_6_12_and_24_months(temara):
     project = ProjectFactory(launched_on=datetime.date(2024, 12, 6))
-    visits = procurement.schedule_follow_up_visits(project=project)
+    visits = followup_services.schedule_follow_up_visits(project=project)
     assert [visit.due_on for visit in visits] == [
         datetime.date(2025, 1, 6), datetime.date(2025, 3, 6), datetime.date(2025, 6, 6),
         datetime.date(2025, 12, 6), datetime.date(2026, 12, 6),
@@ -74,20 +77,20 @@ def test_launch_schedules_visits_at_1_3_6_12_and_24_months(temara):
 
 def test_scheduling_twice_adds_no_visit(temara):
     project = ProjectFactory(launched_on=datetime.date(2024, 12, 6))
-    procurement.schedule_follow_up_visits(project=project)
-    assert procurement.schedule_follow_up_visits(project=project) == []
+    followup_services.schedule_follow_up_visits(project=project)
+    assert followup_services.schedule_follow_up_visits(project=project) == []
     assert project.visits.count() == 5
 
 
 def test_the_follow_up_months_come_from_the_setting(temara, settings):
     settings.FOLLOW_UP_MONTHS = [2, 4]
     project = ProjectFactory(launched_on=datetime.date(2025, 1, 31))
-    visits = procurement.schedule_follow_up_visits(project=project)
+    visits = followup_services.schedule_follow_up_visits(project=project)
     assert [visit.due_on for visit in visits] == [datetime.date(2025, 3, 31), datetime.date(2025, 5, 31)]
 
 
 def test_a_month_end_launch_falls_on_the_last_day_of_shorter_months():
-    assert procurement.add_months(datetime.date(2024, 12, 31), 2) == datetime.date(2025, 2, 28)
+    assert followup_services.add_months(datetime.date(2024, 12, 31), 2) == datetime.date(2025, 2, 28)
 
 
 # --- purchase orders -------------------------------------------------------------------
@@ -405,7 +408,7 @@ def launched(convention):
     project = approved_project(
         convention, status=Project.Status.ACTIVE, launched_on=datetime.date(2024, 12, 6)
     )
-    procurement.schedule_follow_up_visits(project=project)
+    followup_services.schedule_follow_up_visits(project=project)
     return project
 
 
@@ -415,7 +418,7 @@ def visit_of(project) -> FollowUpVisit:
 
 def record(staff, visit, visited_on, **kwargs):
     kwargs.setdefault("activity_status", FollowUpVisit.ActivityStatus.ACTIVE)
-    return procurement.record_visit(visit=visit, user=staff, visited_on=visited_on, **kwargs)
+    return followup_services.record_visit(visit=visit, user=staff, visited_on=visited_on, **kwargs)
 
 
 def test_a_visit_records_what_the_visitor_found(staff, launched):

@@ -7,8 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from grants import procurement
-from grants.models import Disbursement, Project, PurchaseOrder
+from grants.models import Project
+from procurement import services as procurement
+from procurement.models import Disbursement, PurchaseOrder
 
 from .concurrency import at_the_same_time
 from .factories import ConventionFactory, EquipmentItemFactory, ProjectFactory, SupplierFactory

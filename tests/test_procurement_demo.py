@@ -1,4 +1,5 @@
-"""The demo seed of procurement: orders, deliveries, cash grants and visits, idempotent."""
+"""The demo seeds of procurement and follow-up: orders, deliveries, cash grants and visits,
+idempotent."""
 
 import datetime
 import io
@@ -6,16 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from grants import procurement_demo
-from grants.models import (
-    Amendment,
-    Disbursement,
-    EquipmentItem,
-    FollowUpVisit,
-    Project,
-    PurchaseOrder,
-    Supplier,
-)
+from followup import demo as followup_demo
+from followup.models import FollowUpVisit
+from grants.models import Amendment, EquipmentItem, Project
+from procurement import demo as procurement_demo
+from procurement.models import Disbursement, PurchaseOrder, Supplier
 from reintegration.accounts.roles import Role
 
 from .factories import ConventionFactory, EquipmentItemFactory, ProjectFactory, SectorFactory, UserFactory
@@ -43,8 +39,9 @@ def test_the_seed_equips_the_temara_projects_and_follows_an_earlier_rabat_one_on
     temara_projects = [approved(convention), approved(convention), approved(convention, sector=carpentry)]
     snack = approved(ConventionFactory(prefecture=rabat))
 
-    procurement_demo.seed(users=users, stdout=io.StringIO())
-    procurement_demo.seed(users=users, stdout=io.StringIO())
+    for _twice in range(2):
+        procurement_demo.seed(users=users, stdout=io.StringIO())
+        followup_demo.seed(users=users, stdout=io.StringIO())
 
     assert Supplier.objects.count() == 3
     assert PurchaseOrder.objects.count() == 3

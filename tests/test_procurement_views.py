@@ -9,9 +9,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, reverse
 from pypdf import PdfReader
 
-from grants import procurement
-from grants.models import FollowUpVisit, Project, PurchaseOrder, Quote, Supplier
-from grants.procurement_urls import urlpatterns
+from followup import services as followup_services
+from followup.models import FollowUpVisit
+from followup.urls import urlpatterns as followup_urlpatterns
+from grants.models import Project
+from procurement import services as procurement
+from procurement.models import PurchaseOrder, Quote, Supplier
+from procurement.urls import urlpatterns
 from reintegration.audit.models import AccessLog
 
 from .factories import (
@@ -55,7 +59,7 @@ def world(staff, temara):
     )
     launched = ProjectFactory(status=Project.Status.ACTIVE, convention=convention,
                               approved_amount=Decimal("40000.00"), launched_on=datetime.date(2024, 12, 6))
-    procurement.schedule_follow_up_visits(project=launched)
+    followup_services.schedule_follow_up_visits(project=launched)
     visit = launched.visits.order_by("due_on").first()
     visit.photo = SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0fake")
     visit.save()
@@ -88,7 +92,8 @@ OTHER_PAGES = {"supplier_list", "supplier_create", "supplier_detail", "supplier_
 
 
 def test_every_procurement_url_is_covered_by_the_scope_tests():
-    names = {pattern.name for pattern in urlpatterns if isinstance(pattern, URLPattern)}
+    patterns = urlpatterns + followup_urlpatterns
+    names = {pattern.name for pattern in patterns if isinstance(pattern, URLPattern)}
     assert names == set(OBJECT_PAGES) | OTHER_PAGES
 
 
@@ -382,7 +387,7 @@ def test_the_project_page_offers_no_procurement_action_to_an_officer(world, offi
 
 
 def test_a_stopped_activity_offers_to_abandon_the_project(world, staff, client_for):
-    procurement.record_visit(visit=world["visit"], user=staff, visited_on=datetime.date(2025, 1, 7),
+    followup_services.record_visit(visit=world["visit"], user=staff, visited_on=datetime.date(2025, 1, 7),
                              activity_status=FollowUpVisit.ActivityStatus.STOPPED)
     content = project_page(client_for(staff), world["launched"])
     assert "activité arrêtée ou fermée" in content
@@ -395,7 +400,7 @@ def more_orders(staff, world, count):
     for _ in range(count):
         project = ProjectFactory(status=Project.Status.ACTIVE, convention=world["convention"],
                                  approved_amount=Decimal("15000.00"), launched_on=datetime.date(2024, 12, 6))
-        procurement.schedule_follow_up_visits(project=project)
+        followup_services.schedule_follow_up_visits(project=project)
         item = EquipmentItemFactory(project=project)
         project.status = Project.Status.APPROVED
         project.save()
@@ -424,13 +429,13 @@ def test_lists_take_a_constant_number_of_queries(
 # --- Django admin ---------------------------------------------------------------------
 
 def test_the_admin_lists_orders_with_the_invoice_flag(world, admin_user, client_for):
-    response = client_for(admin_user).get(reverse("admin:grants_purchaseorder_changelist"))
+    response = client_for(admin_user).get(reverse("admin:procurement_purchaseorder_changelist"))
     assert response.status_code == 200
     assert world["order"].number in response.content.decode()
 
 
 def test_the_admin_refuses_a_supplier_with_an_invalid_ice(admin_user, client_for):
-    response = client_for(admin_user).post(reverse("admin:grants_supplier_add"),
+    response = client_for(admin_user).post(reverse("admin:procurement_supplier_add"),
                                            supplier_data(ice="002136093000041"))
     assert response.status_code == 200
     assert "La clé de contrôle de cet ICE est fausse" in response.content.decode()

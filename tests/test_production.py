@@ -288,7 +288,10 @@ def test_a_mail_server_failure_does_not_break_the_workflow(project, officer, pro
 
 
 def test_the_email_templates_hold_no_text_outside_translation_tags():
-    templates = sorted((BASE / "grants/templates/grants/email").glob("*.txt"))
+    templates = sorted(
+        [*(BASE / "grants/templates/grants/email").glob("*.txt"),
+         *(BASE / "procurement/templates/procurement/email").glob("*.txt")]
+    )
     assert len(templates) == 12  # project submitted, decided; bank change and amendment requested, decided
     for template in templates:
         assert untranslated_text(template.read_text(encoding="utf-8")) == [], template.name

@@ -18,7 +18,9 @@ from django.utils import timezone
 
 from beneficiaries.models import Beneficiary
 from ceremonies.models import Ceremony
-from grants.models import Amendment, EquipmentItem, FollowUpVisit, Project, ProjectEvent, PurchaseOrder
+from followup.models import FollowUpVisit
+from grants.models import Amendment, EquipmentItem, Project, ProjectEvent
+from procurement.models import PurchaseOrder
 
 from .factories import (
     BeneficiaryFactory,

@@ -18,7 +18,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from ceremonies import documents
-from grants.models import EquipmentItem, Project, PurchaseOrder
+from grants.models import EquipmentItem, Project
+from procurement.models import PurchaseOrder
 from reintegration.common.pdf import html_to_pdf
 
 from .factories import PurchaseOrderFactory, SupplierFactory

@@ -10,8 +10,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from beneficiaries.models import Beneficiary
-from grants.models import EquipmentItem, Project, PurchaseOrder
+from grants.models import EquipmentItem, Project
 from grants.reports import convention_report
+from procurement.models import PurchaseOrder
 from reintegration.audit.models import AccessLog
 
 from .factories import (

@@ -35,15 +35,8 @@ from pypdf import PdfReader
 
 from beneficiaries.models import Beneficiary
 from ceremonies.models import Ceremony, CeremonyPhoto, Guest, Handover
-from grants.models import (
-    Amendment,
-    FrameworkAgreement,
-    Project,
-    ProjectEvent,
-    Quote,
-    Review,
-    SupplierBankChange,
-)
+from grants.models import Amendment, FrameworkAgreement, Project, ProjectEvent, Review
+from procurement.models import Quote, SupplierBankChange
 from reintegration.accounts.roles import Role
 
 from .conftest import verify_session

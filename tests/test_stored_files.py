@@ -41,8 +41,8 @@ def exists(name: str) -> bool:
 def test_the_walk_finds_every_kind_of_stored_file():
     labels = {model._meta.label for model in FILE_MODELS}
     assert {
-        "beneficiaries.BeneficiaryDocument", "grants.Convention", "grants.Project", "grants.Quote",
-        "grants.FollowUpVisit", "ceremonies.Ceremony", "ceremonies.Handover", "ceremonies.CeremonyPhoto",
+        "beneficiaries.BeneficiaryDocument", "grants.Convention", "grants.Project", "procurement.Quote",
+        "followup.FollowUpVisit", "ceremonies.Ceremony", "ceremonies.Handover", "ceremonies.CeremonyPhoto",
     } <= labels
 
 

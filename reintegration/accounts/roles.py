@@ -23,15 +23,16 @@ NATIONAL_ROLES = {Role.ADMIN, Role.AUDITOR}
 # ("model:add" for the one action: staff ask for amendments, officers decide them).
 _STAFF_WRITES = {
     "beneficiaries": ["beneficiary", "beneficiarydocument", "penitentiaryestablishment"],
-    "grants": [
-        "project", "equipmentitem", "supplier", "purchaseorder", "quote",
-        "disbursement", "followupvisit", "supplierbankchange", "amendment:add",
-    ],
+    "grants": ["project", "equipmentitem", "amendment:add"],
+    "procurement": ["supplier", "purchaseorder", "quote", "disbursement", "supplierbankchange"],
     "ceremonies": ["*"],
+    "followup": ["followupvisit"],
     "cases": ["*"],
 }
 _OFFICER_WRITES = {"grants": ["review", "amendment:change"]}
-_READ_APPS = ["territories", "beneficiaries", "grants", "ceremonies", "cases"]
+_READ_APPS = [
+    "territories", "beneficiaries", "grants", "procurement", "ceremonies", "followup", "cases",
+]
 
 
 def permissions_for(role: str, perms):

@@ -29,12 +29,10 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import Beneficiary
+from followup.models import MILESTONES, WINDOW_AFTER, FollowUpVisit
 from grants.models import (
-    MILESTONES,
-    WINDOW_AFTER,
     Convention,
     EquipmentItem,
-    FollowUpVisit,
     Project,
     ProjectEvent,
     Sector,
@@ -353,7 +351,7 @@ def outcome_sums() -> dict:
     an earlier visit reported it stopped; *still running* if observed and no visit up
     to M reported it stopped (an "active" or "struggling" business still runs).
     Revenue and jobs come from each project's latest visit that reports them.
-    `grants.services.refresh_outcomes` keeps these facts, from the visits, at each write;
+    `followup.services.refresh_outcomes` keeps these facts, from the visits, at each write;
     a project without a made visit has no outcome row (the join leaves NULLs, counted
     nowhere).
     """

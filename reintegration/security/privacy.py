@@ -36,13 +36,17 @@ def as_dict(obj: models.Model) -> dict:
     return values
 
 
+# The apps whose rows belong to a person's file.
+PROGRAMME_APPS = {"beneficiaries", "grants", "procurement", "ceremonies", "followup", "cases"}
+
+
 def _children(obj: models.Model) -> dict[str, list[models.Model]]:
     """The rows that point at `obj` (its documents, projects, events, visits, ...)."""
     found = {}
     for relation in obj._meta.related_objects:
         if not (relation.one_to_many or relation.many_to_many):
             continue
-        if relation.related_model._meta.app_label not in {"beneficiaries", "grants", "ceremonies", "cases"}:
+        if relation.related_model._meta.app_label not in PROGRAMME_APPS:
             continue
         rows = list(getattr(obj, relation.get_accessor_name()).all())
         if rows:

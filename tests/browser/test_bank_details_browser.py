@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.urls import reverse
 
-from grants.models import SupplierBankChange
+from procurement.models import SupplierBankChange
 from reintegration.accounts.roles import Role
 from reintegration.common.validators import rib_key
 from tests.factories import SupplierFactory, UserFactory

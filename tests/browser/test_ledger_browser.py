@@ -14,7 +14,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from grants.models import Convention, Project, PurchaseOrder
+from grants.models import Convention, Project
+from procurement.models import PurchaseOrder
 from reintegration.accounts.models import User
 from reintegration.common.validators import rib_key
 from reintegration.demo.management.commands.seed_demo import DEMO_PASSWORD

@@ -15,15 +15,14 @@ from beneficiaries.models import Beneficiary, BeneficiaryDocument, PenitentiaryE
 from ceremonies.models import Ceremony, Guest, Handover
 from grants.models import (
     Convention,
-    Disbursement,
     EquipmentItem,
     FrameworkAgreement,
     Partner,
     Project,
     ProjectEvent,
     Review,
-    Supplier,
 )
+from procurement.models import Disbursement, Supplier
 from reintegration.accounts.models import User
 from reintegration.demo.management.commands.seed_demo import DEMO_PASSWORD
 

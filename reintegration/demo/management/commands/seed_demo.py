@@ -32,7 +32,10 @@ DEMO_USERS = [
     ("auditor", "Hassan", "Chraibi", Role.AUDITOR, []),
 ]
 
-APP_SEEDS = ["beneficiaries.demo", "grants.demo", "grants.procurement_demo", "ceremonies.demo", "cases.demo"]
+APP_SEEDS = [
+    "beneficiaries.demo", "grants.demo", "procurement.demo", "ceremonies.demo", "followup.demo",
+    "cases.demo",
+]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,69 @@
+"""Search, filters and whitelisted sorting of the visit list."""
+
+import datetime
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grants.models import Project
+from procurement.filters import _user_prefectures
+from reintegration.common.filters import ListFilterSet, OrderingFilter
+
+from .models import FollowUpVisit
+
+# A visit is "due" from this many days before its date.
+DUE_SOON_DAYS = 30
+
+
+class VisitFilter(ListFilterSet):
+    DUE, OVERDUE, UPCOMING, DONE, ALL = "due", "overdue", "upcoming", "done", "all"
+    STATES = [
+        (DUE, _("Due and overdue")),
+        (OVERDUE, _("Overdue")),
+        (UPCOMING, _("Upcoming")),
+        (DONE, _("Done")),
+        (ALL, _("All")),
+    ]
+    cached_options = ("prefecture",)
+
+    state = django_filters.ChoiceFilter(
+        label=_("Visits"), choices=STATES, method="filter_state", empty_label=None
+    )
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    prefecture = django_filters.ModelChoiceFilter(
+        label=_("Prefecture or province"), field_name="project__prefecture", queryset=_user_prefectures
+    )
+    ordering = OrderingFilter(
+        label=_("Sort by"),
+        fields=(("due_on", "due"), ("visited_on", "visited"), ("project__reference", "project")),
+        field_labels={"due_on": _("Due on"), "visited_on": _("Visited on"),
+                      "project__reference": _("Project")},
+    )
+
+    class Meta:
+        model = FollowUpVisit
+        fields = []
+
+    def filter_state(self, queryset, name, value):
+        today = timezone.localdate()
+        pending = queryset.filter(visited_on__isnull=True, project__status=Project.Status.ACTIVE)
+        if value == self.DUE:
+            return pending.filter(due_on__lte=today + datetime.timedelta(days=DUE_SOON_DAYS))
+        if value == self.OVERDUE:
+            return pending.filter(due_on__lt=today)
+        if value == self.UPCOMING:
+            return pending.filter(due_on__gte=today)
+        if value == self.DONE:
+            return queryset.filter(visited_on__isnull=False)
+        return queryset
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(
+            Q(project__reference__icontains=value)
+            | Q(project__title__icontains=value)
+            | Q(project__beneficiary__last_name__icontains=value)
+            | Q(project__beneficiary__first_name__icontains=value)
+        )

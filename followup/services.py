@@ -1,0 +1,158 @@
+"""Follow-up: the visits planned after a project's launch, what each records, and what
+they say per project (`ProjectOutcome`). Every write goes through one function here
+(keyword-only, atomic, guard first); views, the admin, the demo seed and tests call them.
+A project's launch reaches `schedule_follow_up_visits` and `refresh_outcome` through
+grants' hooks (followup/apps.py).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grants.models import Project
+from grants.services import _insert_from_select
+from reintegration.common.dates import format_date
+
+from .models import FollowUpVisit, ProjectOutcome
+
+DEFAULT_FOLLOW_UP_MONTHS = [1, 3, 6, 12, 24]
+
+
+# --- guards ---------------------------------------------------------------------------
+
+def ensure_can_visit(user, project: Project) -> None:
+    if not (
+        user.has_perm("followup.change_followupvisit")
+        and Project.objects.visible_to(user).filter(pk=project.pk).exists()
+    ):
+        raise PermissionDenied(_("You may not record visits of this project."))
+
+
+# --- follow-up calendar ---------------------------------------------------------------
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, clamped to the month's last day (31 Jan + 1 -> 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def follow_up_months() -> list[int]:
+    return list(getattr(settings, "FOLLOW_UP_MONTHS", DEFAULT_FOLLOW_UP_MONTHS))
+
+
+@transaction.atomic
+def schedule_follow_up_visits(*, project: Project) -> list[FollowUpVisit]:
+    """Create the visits due 1, 3, 6, 12 and 24 months (setting FOLLOW_UP_MONTHS) after launch.
+
+    Called by `launch_project`. A due date already planned for the project is not created
+    twice, so calling it again is harmless.
+    """
+    if project.launched_on is None:
+        raise ValidationError(_("The project has no launch date: its follow-up cannot be planned."))
+    already = set(project.visits.filter(due_on__isnull=False).values_list("due_on", flat=True))
+    due_dates = sorted({add_months(project.launched_on, months) for months in follow_up_months()})
+    # One create per visit (five rows), so each gets its history record.
+    return [
+        FollowUpVisit.objects.create(project=project, due_on=due_on)
+        for due_on in due_dates
+        if due_on not in already
+    ]
+
+
+@transaction.atomic
+def record_visit(
+    *,
+    visit: FollowUpVisit,
+    user,
+    visited_on: datetime.date,
+    activity_status: str,
+    monthly_revenue: Decimal | None = None,
+    jobs_created: int = 0,
+    notes: str = "",
+    next_visit_on: datetime.date | None = None,
+    photo=None,
+    equipment_missing: bool = False,
+    activity_closed: bool = False,
+    reincarcerated: bool = False,
+) -> FollowUpVisit:
+    """Record what the visitor found. A next visit date plans one more visit then."""
+    ensure_can_visit(user, visit.project)
+    visit = FollowUpVisit.objects.select_related("project").select_for_update(of=("self",)).get(
+        pk=visit.pk
+    )
+    project = visit.project
+    if project.launched_on is None:
+        raise ValidationError(_("This project has not been launched: there is nothing to follow up yet."))
+    if visited_on < project.launched_on:
+        raise ValidationError({"visited_on": _(
+            "A visit cannot be dated before the project's launch (%(date)s)."
+        ) % {"date": format_date(project.launched_on)}})
+    if visited_on > timezone.localdate():
+        raise ValidationError({"visited_on": _("A visit cannot be dated in the future.")})
+    if activity_status not in FollowUpVisit.ActivityStatus.values:
+        raise ValidationError({"activity_status": _("Choose the state of the activity.")})
+    if next_visit_on is not None and next_visit_on <= visited_on:
+        raise ValidationError({"next_visit_on": _("The next visit must come after this one.")})
+    if monthly_revenue is not None and monthly_revenue < 0:
+        raise ValidationError({"monthly_revenue": _("A revenue cannot be negative.")})
+
+    visit.visited_on = visited_on
+    visit.visitor = user
+    visit.activity_status = activity_status
+    visit.monthly_revenue = monthly_revenue
+    visit.jobs_created = jobs_created
+    visit.notes = notes
+    visit.next_visit_on = next_visit_on
+    visit.equipment_missing = equipment_missing
+    visit.activity_closed = activity_closed
+    visit.reincarcerated = reincarcerated
+    if photo:
+        visit.photo = photo
+    visit.save()
+    refresh_outcome(project=project)
+    if next_visit_on is not None and not project.visits.filter(
+        visited_on__isnull=True, due_on=next_visit_on
+    ).exists():
+        FollowUpVisit.objects.create(project=project, due_on=next_visit_on)
+    return visit
+
+
+# --- outcomes ---------------------------------------------------------------------------
+
+def refresh_outcome(*, project: Project) -> None:
+    """Recompute one project's `ProjectOutcome`: after recording, changing or deleting one
+    of its visits, or setting its launch date."""
+    refresh_outcomes(projects=Project.objects.filter(pk=project.pk))
+
+
+@transaction.atomic
+def refresh_outcomes(*, projects: QuerySet) -> None:
+    """Recompute the `ProjectOutcome` of these projects from their visits, set-based: the
+    same five statements for one project or a hundred thousand (a bulk load, the
+    benchmark's seed), so the dashboard's figures are those its visits give.
+    """
+    # Locking the projects orders two writers of one project's visits: the second one
+    # recomputes after the first commits, so it reads both visits (READ COMMITTED).
+    # Always in the order of their keys, so two bulk refreshes cannot deadlock.
+    list(projects.order_by("pk").select_for_update().values_list("pk", flat=True))
+    ids = projects.values("pk")
+    ProjectOutcome.objects.filter(project__in=ids).delete()
+    facts = FollowUpVisit.objects.filter(project__in=ids).outcome_facts()
+    _insert_from_select(ProjectOutcome, ["project", *facts.query.annotation_select], facts)
+    latest = FollowUpVisit.objects.filter(
+        project=OuterRef("project"), visited_on__isnull=False
+    ).order_by("-visited_on", "-pk")
+    ProjectOutcome.objects.filter(project__in=ids).update(
+        revenue=Subquery(latest.filter(monthly_revenue__isnull=False).values("monthly_revenue")[:1]),
+        jobs=Subquery(latest.values("jobs_created")[:1]),
+    )
