@@ -211,7 +211,7 @@ class ImageConsentForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose the beneficiary's answer.")},
     )
-    signed_on = forms.DateField(label=_("Signed on"), widget=DATE_WIDGET)
+    signed_on = forms.DateField(label=_("Date of signature"), widget=DATE_WIDGET)
     signed_form = forms.FileField(
         label=_("Signed form (scan)"), required=False,
         help_text=_("PDF, JPEG or PNG, 10 MB at most. Required when the consent is given."),
