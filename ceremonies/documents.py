@@ -160,6 +160,7 @@ def handovers_for_documents(ceremony: Ceremony, *, include_revoked: bool = False
     """The ceremony's handovers with everything the certificates print, in one go."""
     handovers = ceremony.handovers.select_related(
         "project__beneficiary", "project__sector", "project__convention", "attendance",
+        "disbursement",
     ).order_by("certificate_number")
     if not include_revoked:
         handovers = handovers.valid()

@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import Beneficiary
-from grants.models import Convention, Project
+from grants.models import Convention, Disbursement, Project
 from reintegration.accounts.scope import is_national
 from reintegration.common.money import format_money
 from reintegration.territories.models import Prefecture
@@ -181,6 +181,14 @@ class AttendanceForm(forms.Form):
         help_text=_("PDF, JPEG or PNG, 10 MB at most. Required when a proxy receives."),
     )
 
+    cash_method = forms.ChoiceField(
+        label=_("Cash grant handed on the day"), required=False,
+        choices=[("", _("No: paid another day, or no cash grant")), *Disbursement.Method.choices],
+    )
+    cash_reference = forms.CharField(
+        label=_("Cheque number or transfer reference"), max_length=50, required=False,
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
@@ -188,6 +196,7 @@ class AttendanceForm(forms.Form):
             "status",
             Fieldset(_("When a proxy receives for the beneficiary"),
                      row("proxy_name", "proxy_cin"), "proxy_document"),
+            Fieldset(_("Cash grant"), row("cash_method", "cash_reference")),
         )
         self.helper.add_input(Submit("save", _("Save the attendance")))
 

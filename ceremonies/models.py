@@ -252,6 +252,13 @@ class Attendance(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", verbose_name=_("recorded by"),
     )
+    # The cash grant handed on the day (a cheque, or a transfer's reference): paid when the
+    # ceremony is held, through the ledger's rules (grants' record_disbursement).
+    cash_method = models.CharField(
+        _("cash grant handed on the day"), max_length=10, blank=True,
+        choices=Disbursement.Method.choices,
+    )
+    cash_reference = models.CharField(_("cheque number or transfer reference"), max_length=50, blank=True)
     recorded_at = models.DateTimeField(_("recorded at"), auto_now=True)
 
     history = HistoricalRecords()
@@ -335,6 +342,11 @@ class Handover(models.Model):
     attendance = models.OneToOneField(
         Attendance, on_delete=models.PROTECT, null=True, blank=True, editable=False,
         related_name="handover", verbose_name=_("attendance"),
+    )
+    # The payment of the cash grant handed at the ceremony, printed on the certificate.
+    disbursement = models.OneToOneField(
+        Disbursement, on_delete=models.PROTECT, null=True, blank=True, editable=False,
+        related_name="handover", verbose_name=_("cash grant paid on the day"),
     )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
     revoked_reason = models.TextField(_("reason for revocation"), blank=True)

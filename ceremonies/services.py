@@ -13,11 +13,14 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grants.models import Convention, Project
+from grants.models import Convention, Disbursement, Project
+
+# The ledger's one door for a payment (it moves with procurement out of grants).
+from grants.procurement import record_disbursement
 from grants.services import equip_project
 from reintegration.accounts.roles import Role
 from reintegration.common.dates import format_date
@@ -223,9 +226,11 @@ def equipment_snapshot(project: Project) -> list[dict]:
 
 @transaction.atomic
 def record_attendance(*, ceremony: Ceremony, project: Project, user, status: str,
-                      proxy_name: str = "", proxy_cin: str = "", proxy_document=None) -> Attendance:
+                      proxy_name: str = "", proxy_cin: str = "", proxy_document=None,
+                      cash_method: str = "", cash_reference: str = "") -> Attendance:
     """Record on the day whether the beneficiary of `project` came, sent a proxy (name,
-    national ID and power of attorney, checked like any document) or is absent."""
+    national ID and power of attorney, checked like any document) or is absent, and how
+    the cash grant is handed over (a cheque or a transfer), if it is on the day."""
     _ensure_may_manage(user, ceremony)
     _lock(ceremony)
     _ensure_planned(ceremony)
@@ -259,6 +264,7 @@ def record_attendance(*, ceremony: Ceremony, project: Project, user, status: str
                 errors["proxy_document"] = error.messages
         elif not attendance.proxy_document:
             errors["proxy_document"] = [_("Upload the power of attorney signed by the beneficiary.")]
+        errors.update(_cash_errors(project, cash_method, cash_reference))
         if errors:
             raise ValidationError(errors)
         attendance.proxy_name, attendance.proxy_cin = proxy_name, proxy_cin
@@ -268,15 +274,56 @@ def record_attendance(*, ceremony: Ceremony, project: Project, user, status: str
             if old_document:
                 delete_files_on_commit([old_document])
     else:
+        errors = {}
+        if status != Attendance.Status.ABSENT:
+            errors = _cash_errors(project, cash_method, cash_reference)
+        if errors:
+            raise ValidationError(errors)
         attendance.proxy_name = attendance.proxy_cin = attendance.proxy_document_content_type = ""
         if old_document:
             delete_files_on_commit([old_document])
         attendance.proxy_document = ""
     attendance.status = status
+    if status == Attendance.Status.ABSENT:
+        cash_method = cash_reference = ""
+    attendance.cash_method, attendance.cash_reference = cash_method or "", (cash_reference or "").strip()
     attendance.recorded_by = user
     attendance.full_clean(exclude=["proxy_document"])
     attendance.save()
     return attendance
+
+
+def _cash_errors(project: Project, method: str, reference: str) -> dict[str, list[str]]:
+    if not method:
+        return {}
+    if method not in Disbursement.Method.values:
+        return {"cash_method": [_("Choose a transfer or a cheque.")]}
+    if not project.cash_grant_amount:
+        return {"cash_method": [_("This project has no cash grant to hand over.")]}
+    if not (reference or "").strip():
+        return {"cash_reference": [_("Enter the cheque number or the transfer's reference.")]}
+    return {}
+
+
+def _pay_on_the_day(ceremony: Ceremony, project: Project, attendance: Attendance, user):
+    """The cash grant handed at the ceremony, paid through the ledger's one door: what
+    remains of the approved cash grant, never beyond it (it refuses, naming the figures,
+    and nothing of the ceremony is held)."""
+    if not attendance.cash_method:
+        return None
+    remaining = project.cash_grant_amount - (
+        Disbursement.objects.filter(project=project).aggregate(total=Sum("amount"))["total"] or 0
+    )
+    if remaining <= 0:
+        raise ValidationError(
+            _("The cash grant of %(project)s has already been paid in full: it cannot be handed over "
+              "again at the ceremony.") % {"project": project.reference},
+            code="paid",
+        )
+    return record_disbursement(
+        project=project, amount=remaining, paid_on=ceremony.held_on, method=attendance.cash_method,
+        reference=attendance.cash_reference, user=user,
+    )
 
 
 @transaction.atomic
@@ -344,6 +391,7 @@ def hold_ceremony(*, ceremony: Ceremony, user) -> list[Handover]:
         )
         handover = Handover.objects.create(
             attendance=attendance,
+            disbursement=_pay_on_the_day(ceremony, project, attendance, user),
             ceremony=ceremony,
             project=project,
             certificate_number=next_number(

@@ -353,7 +353,8 @@ class AttendanceView(CeremonyMixin, FormView):
         if attendance is None:
             return {}
         return {"status": attendance.status, "proxy_name": attendance.proxy_name,
-                "proxy_cin": attendance.proxy_cin}
+                "proxy_cin": attendance.proxy_cin, "cash_method": attendance.cash_method,
+                "cash_reference": attendance.cash_reference}
 
     def get_context_data(self, **kwargs):
         project = self.get_project()
@@ -376,6 +377,8 @@ class AttendanceView(CeremonyMixin, FormView):
                 status=form.cleaned_data["status"], proxy_name=form.cleaned_data["proxy_name"],
                 proxy_cin=form.cleaned_data["proxy_cin"],
                 proxy_document=form.cleaned_data["proxy_document"],
+                cash_method=form.cleaned_data["cash_method"],
+                cash_reference=form.cleaned_data["cash_reference"],
             )
         except ValidationError as error:
             put_errors_on_form(form, error)

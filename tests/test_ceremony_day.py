@@ -6,6 +6,7 @@ import datetime
 import io
 import re
 import unicodedata
+from decimal import Decimal
 
 import pypdf
 import pytest
@@ -18,6 +19,7 @@ from ceremonies import documents, services
 from ceremonies.models import Attendance, CeremonyPhoto, Guest, ImageConsent, PressCoverage, PressRelease
 from grants.models import Project
 
+from .factories import DisbursementFactory
 from .test_ceremonies import planned_ceremony, ready_project
 
 pytestmark = pytest.mark.django_db
@@ -465,3 +467,54 @@ def test_coverage_is_recorded_with_outlet_date_and_link(staff, client_for):
     link = "https://www.mapexpress.ma/x"
     assert list(PressCoverage.objects.values_list("outlet", "url")) == [("MAP", link)]
     assert link in client.get(reverse("ceremonies:press", args=[ceremony.pk])).content.decode()
+
+
+# --- 4. cash on the day -------------------------------------------------------------------
+
+def test_the_cash_grant_handed_at_the_ceremony_is_a_payment_on_the_certificate_and_in_the_minutes(
+    staff, client_for
+):
+    project = ready_project(cash_grant="5000.00")
+    ceremony = planned_ceremony(staff, project)
+    response = client_for(staff).post(
+        reverse("ceremonies:attendance_record", args=[ceremony.pk, project.pk]),
+        {"status": "present", "cash_method": "cheque", "cash_reference": "CHQ-778812"},
+    )
+    assert response.status_code == 302
+
+    [handover] = services.hold_ceremony(ceremony=ceremony, user=staff)
+
+    payment = handover.disbursement
+    assert (payment.project, payment.amount, payment.paid_on, payment.reference) == (
+        project, Decimal("5000.00"), ceremony.held_on, "CHQ-778812")
+    assert text_of(documents.certificate_pdf(handover).content).count("CHQ-778812") == 2  # fr, ar
+    assert "CHQ-778812" in minutes_text(documents.bundle_pdf(ceremony).content)
+
+
+def test_a_cash_grant_already_paid_cannot_be_handed_again_and_nothing_is_held(staff):
+    project = ready_project(cash_grant="5000.00")
+    DisbursementFactory(project=project, amount=Decimal("5000.00"))
+    ceremony = planned_ceremony(staff, project)
+    services.record_attendance(ceremony=ceremony, project=project, user=staff, status="present",
+                               cash_method="transfer", cash_reference="VIR-1")
+
+    with pytest.raises(ValidationError, match="déjà été versée|already been paid"):
+        services.hold_ceremony(ceremony=ceremony, user=staff)
+
+    ceremony.refresh_from_db()
+    assert ceremony.status == "planned" and not ceremony.handovers.exists()
+    assert project.disbursements.count() == 1
+
+
+def test_a_cash_grant_on_the_day_without_its_reference_is_refused_on_the_field(staff, client_for):
+    project = ready_project()
+    ceremony = planned_ceremony(staff, project)
+
+    response = client_for(staff).post(
+        reverse("ceremonies:attendance_record", args=[ceremony.pk, project.pk]),
+        {"status": "present", "cash_method": "cheque", "cash_reference": ""},
+    )
+
+    assert response.status_code == 200
+    assert "numéro du chèque" in " ".join(response.context["form"].errors["cash_reference"])
+    assert not Attendance.objects.exists()

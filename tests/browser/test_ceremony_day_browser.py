@@ -55,6 +55,8 @@ def test_staff_prepare_and_hold_the_temara_ceremony_with_a_proxy_and_an_absent_b
     agent.get_by_label(exactly("N° de CIN du mandataire")).fill("AB 765432")
     agent.get_by_label(exactly("Procuration (scan)")).set_input_files(
         upload("procuration.pdf", pdf_bytes(), "application/pdf"))
+    agent.get_by_label(exactly("Subvention remise le jour même")).select_option(value="cheque")
+    agent.get_by_label(exactly("N° du chèque ou référence du virement")).fill("CHQ-778812")
     agent.get_by_role("button", name="Enregistrer la présence").click()
     expect(agent.get_by_role("row", name=re.compile(proxied.reference))).to_contain_text("Rachid Bennani")
 
@@ -105,7 +107,7 @@ def test_staff_prepare_and_hold_the_temara_ceremony_with_a_proxy_and_an_absent_b
     order = [minutes.index(squeezed(name)) for name in
              ("M. le Gouverneur de Skhirate-Témara", "Naima Tazi", "Maghreb Arabe Presse")]
     assert order == sorted(order)
-    assert squeezed("Représenté par Rachid Bennani") in minutes
+    assert squeezed("Représenté par Rachid Bennani") in minutes and "CHQ-778812" in minutes
     assert squeezed("Bénéficiaires absents") in minutes and absent.reference in minutes
     assert squeezed("Droit à l'image : 1 bénéficiaire sur 2") in minutes.replace("’", "'")
 
