@@ -22,6 +22,14 @@ def kinds_to_categories(apps, schema_editor):
             model.objects.filter(kind=kind).update(category=category)
     Guest = apps.get_model("ceremonies", "Guest")
     Guest.objects.filter(ceremony__status="held").update(attendance="present")
+    _fire_deferred_checks(schema_editor)
+
+
+def _fire_deferred_checks(schema_editor):
+    # The updated rows leave PostgreSQL's deferred foreign-key checks pending, and the
+    # table cannot be altered (the kind dropped next) until they have run.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def categories_to_kinds(apps, schema_editor):
@@ -31,6 +39,7 @@ def categories_to_kinds(apps, schema_editor):
         for kind in ("press", "partner"):
             model.objects.filter(category=kind).update(kind=kind)
         model.objects.exclude(category__in=AUTHORITIES | {"press", "partner"}).update(kind="other")
+    _fire_deferred_checks(schema_editor)
 
 
 class Migration(migrations.Migration):
