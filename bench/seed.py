@@ -551,9 +551,10 @@ class Seeder:
         guests, links, handovers = [], [], []
         for ceremony, members in zip(ceremonies, batches, strict=True):
             guests.append(Guest(ceremony=ceremony, name=ceremony.presided_by,
-                                title=ceremony.presided_by_title))
+                                title=ceremony.presided_by_title,
+                                category=Guest.Category.PRESIDING_AUTHORITY))
             guests.append(Guest(ceremony=ceremony, name="Coordination provinciale INDH",
-                                title="Division de l'action sociale", kind=Guest.Kind.PARTNER))
+                                title="Division de l'action sociale", category=Guest.Category.PARTNER))
             issued = dt.datetime.combine(ceremony.held_on, dt.time(11), tzinfo=self.tz)
             for project in members:
                 links.append(Ceremony.projects.through(ceremony_id=ceremony.pk, project_id=project.pk))

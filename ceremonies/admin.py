@@ -13,13 +13,22 @@ from reintegration.common.admin import HistoryAdmin
 from reintegration.common.money import format_money
 
 from . import documents
-from .models import Ceremony, CeremonyPhoto, Guest, Handover
+from .models import (
+    Attendance,
+    Ceremony,
+    CeremonyPhoto,
+    Guest,
+    Handover,
+    ImageConsent,
+    PressCoverage,
+    PressRelease,
+)
 
 
 class GuestInline(admin.TabularInline):
     model = Guest
     extra = 0
-    fields = ["name", "title", "kind"]
+    fields = ["category", "rank", "name", "title", "attendance"]
 
 
 class HandoverInline(admin.TabularInline):
@@ -91,3 +100,54 @@ class HandoverAdmin(HistoryAdmin):
     @admin.display(description=_("value"))
     def value_display(self, obj):
         return format_money(obj.value)
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(HistoryAdmin):
+    """Recorded on the ceremony's page, which checks the proxy's ID and document; read here."""
+
+    list_display = ["project", "ceremony", "status", "proxy_name", "recorded_at"]
+    list_filter = ["status", "ceremony__prefecture"]
+    search_fields = ["project__reference", "project__beneficiary__last_name", "proxy_name"]
+    list_select_related = ["project", "ceremony"]
+    fields = ["ceremony", "project", "status", "proxy_name", "proxy_cin", "proxy_document",
+              "recorded_by", "recorded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ImageConsent)
+class ImageConsentAdmin(HistoryAdmin):
+    """Recorded on the ceremony's page, which checks the signed form; read here."""
+
+    list_display = ["beneficiary", "granted", "signed_on", "recorded_at"]
+    list_filter = ["granted", "beneficiary__prefecture"]
+    search_fields = ["beneficiary__last_name", "beneficiary__file_number"]
+    list_select_related = ["beneficiary"]
+    fields = ["beneficiary", "granted", "signed_on", "signed_form", "recorded_by", "recorded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(PressRelease)
+class PressReleaseAdmin(HistoryAdmin):
+    list_display = ["ceremony", "updated_by", "updated_at"]
+    search_fields = ["ceremony__title", "text_fr", "text_ar"]
+    list_select_related = ["ceremony", "updated_by"]
+    autocomplete_fields = ["ceremony"]
+    readonly_fields = ["updated_by", "updated_at"]
+
+
+@admin.register(PressCoverage)
+class PressCoverageAdmin(HistoryAdmin):
+    list_display = ["outlet", "published_on", "ceremony", "url"]
+    list_filter = ["ceremony__prefecture"]
+    search_fields = ["outlet", "ceremony__title"]
+    date_hierarchy = "published_on"
+    list_select_related = ["ceremony"]
+    autocomplete_fields = ["ceremony"]
+    readonly_fields = ["recorded_by", "recorded_at"]

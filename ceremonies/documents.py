@@ -26,7 +26,8 @@ import segno
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from num2words import num2words
 
 from grants.models import ZERO
@@ -41,7 +42,7 @@ from reintegration.common.pdf import (
 )
 from reintegration.common.storage import delete_files_on_commit
 
-from .models import Ceremony, Handover
+from .models import Ceremony, Guest, Handover, ImageConsent
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +160,8 @@ def certificate_lines(handover: Handover) -> list[Line]:
 def handovers_for_documents(ceremony: Ceremony, *, include_revoked: bool = False):
     """The ceremony's handovers with everything the certificates print, in one go."""
     handovers = ceremony.handovers.select_related(
-        "project__beneficiary", "project__sector", "project__convention",
+        "project__beneficiary", "project__sector", "project__convention", "attendance",
+        "disbursement",
     ).order_by("certificate_number")
     if not include_revoked:
         handovers = handovers.valid()
@@ -205,13 +207,22 @@ def certificates_html(handovers: list[Handover]) -> str:
     return render_html("ceremonies/pdf/certificate.html", context, language="fr")
 
 
+def certificate_title(handover: Handover) -> str:
+    """The certificate PDF's title: its own number only."""
+    with translation.override("fr"):
+        return _("Certificate %(number)s") % {"number": handover.certificate_number}
+
+
 def store_certificates(handovers: list[Handover]) -> None:
     """Render the valid certificates not stored yet, in one pass, and store each one
     (a file per handover and one UPDATE for all, whatever their number)."""
     missing = [h for h in handovers if not h.certificate_pdf and not h.is_revoked]
     if not missing:
         return
-    parts = html_to_pdf_parts(certificates_html(missing), [f"certificate-{h.pk}" for h in missing])
+    parts = html_to_pdf_parts(
+        certificates_html(missing), [f"certificate-{h.pk}" for h in missing],
+        titles=[certificate_title(h) for h in missing],
+    )
     for handover, content in zip(missing, parts, strict=True):
         handover.certificate_pdf.save("certificate.pdf", ContentFile(content), save=False)
     Handover.objects.bulk_update(missing, ["certificate_pdf"])
@@ -279,8 +290,23 @@ def ceremony_summary(ceremony: Ceremony, handovers=None) -> dict:
                          "value": project.equipment_total, "cash_grant": project.cash_grant_amount})
     total = sum((row["value"] for row in rows), ZERO)
     cash_total = sum((row["cash_grant"] for row in rows), ZERO)
+    attendances = {
+        attendance.project_id: attendance
+        for attendance in ceremony.attendances.select_related("project__beneficiary")
+    }
+    for row in rows:
+        row["attendance"] = attendances.pop(row["project"].pk, None)
+    consents = dict(
+        ImageConsent.objects.filter(beneficiary__in=[row["project"].beneficiary_id for row in rows])
+        .values_list("beneficiary_id", "granted")
+    )
+    for row in rows:
+        row["image_consent"] = consents.get(row["project"].beneficiary_id)  # None: not recorded
     return {
+        "consent_count": sum(1 for row in rows if row["image_consent"]),
         "rows": rows,
+        # Absent on the day of a held ceremony: no certificate, their project postponed.
+        "absent": sorted(attendances.values(), key=lambda a: a.project.reference),
         "beneficiary_count": len(rows),
         "total_value": total,
         "total_value_fr": amount_in_words(total, "fr"),
@@ -288,6 +314,11 @@ def ceremony_summary(ceremony: Ceremony, handovers=None) -> dict:
         "cash_total": cash_total,
         "grand_total": total + cash_total,
     }
+
+
+def protocol_guests(ceremony: Ceremony) -> list:
+    """The guests the minutes name, in order of precedence: all but those recorded absent."""
+    return list(ceremony.guests.in_protocol_order().exclude(attendance=Guest.Attendance.ABSENT))
 
 
 def bundle_pdf(ceremony: Ceremony) -> PdfDocument:
@@ -303,19 +334,30 @@ def bundle_pdf(ceremony: Ceremony) -> PdfDocument:
 
 
 def store_bundle(ceremony: Ceremony) -> None:
-    """Build the bundle: the minutes (laid out now, one to three pages) then the stored
-    certificates, put together without laying them out again."""
+    """Build the bundle: the minutes and the attendance sheet (laid out now, a few pages)
+    then the stored certificates, put together without laying them out again, with an
+    outline entry (bookmark) per document."""
     handovers = list(handovers_for_documents(ceremony))
     for handover in handovers:
         handover.ceremony = ceremony
     context = {
         **_common_context(),
         "ceremony": ceremony,
-        "guests": list(ceremony.guests.all()),
+        "guests": protocol_guests(ceremony),
         "summary": ceremony_summary(ceremony),
     }
     minutes = html_to_pdf(render_html("ceremonies/pdf/bundle.html", context, language="fr"))
-    content = concatenate([minutes, *stored_certificates(handovers)])
+    attendance = attendance_pdf(ceremony).content
+    certificates = stored_certificates(handovers)
+    with translation.override("fr"):
+        outline = [(_("Minutes"), 0, 0), (_("Attendance sheet"), 1, 0)]
+        if certificates:
+            outline.append((_("Certificates"), 2, 0))
+            outline += [
+                (handover.certificate_number, 2 + index, 1) for index, handover in enumerate(handovers)
+            ]
+        title = _("Minutes of the ceremony: %(title)s") % {"title": ceremony.title}
+    content = concatenate([minutes, attendance, *certificates], outline=outline, title=title)
     ceremony.bundle_pdf.save("bundle.pdf", ContentFile(content), save=False)
     Ceremony.objects.filter(pk=ceremony.pk).update(bundle_pdf=ceremony.bundle_pdf.name)
 
@@ -333,7 +375,10 @@ def forget_stored_documents(ceremony: Ceremony) -> None:
 def attendance_pdf(ceremony: Ceremony) -> PdfDocument:
     """The list of beneficiaries to sign on the day, with a signature column."""
     summary = ceremony_summary(ceremony)
-    context = {**_common_context(), "ceremony": ceremony, "summary": summary}
+    context = {
+        **_common_context(), "ceremony": ceremony, "summary": summary,
+        "guests": list(ceremony.guests.in_protocol_order()),
+    }
     return render_pdf(
         "ceremonies/pdf/attendance.html", context,
         filename=f"emargement-{ceremony.held_on:%Y-%m-%d}-{ceremony.pk}.pdf", language="fr",

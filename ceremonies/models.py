@@ -11,12 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from beneficiaries.models import Beneficiary, mask_cin
 from grants.models import Convention, EquipmentItem, Project, line_cost
 from procurement.models import Disbursement
 from reintegration.accounts.scope import scope_filter
 from reintegration.common.dates import format_date
 from reintegration.common.uploads import IMAGE_TYPES, UploadCheck
-from reintegration.common.validators import validate_arabic_text
+from reintegration.common.validators import validate_arabic_text, validate_cin
 from reintegration.territories.models import Prefecture
 
 
@@ -133,21 +134,58 @@ class Ceremony(models.Model):
         return reverse("ceremonies:detail", args=[self.pk])
 
 
+class GuestQuerySet(models.QuerySet):
+    def in_protocol_order(self):
+        """By order of precedence (the category's, then the rank within it), as the minutes
+        and the attendance sheet list them."""
+        precedence = models.Case(
+            *(models.When(category=category, then=Value(position))
+              for position, category in enumerate(Guest.Category)),
+            default=Value(len(Guest.Category)), output_field=models.IntegerField(),
+        )
+        return self.annotate(precedence=precedence).order_by("precedence", "rank", "pk")
+
+
 class Guest(models.Model):
-    class Kind(models.TextChoices):
-        AUTHORITY = "authority", _("Authority")
+    class Category(models.TextChoices):
+        # In order of precedence, as the press release of the Témara ceremony of
+        # 6 December 2024 lists those present; the minutes follow this order.
+        PRESIDING_AUTHORITY = "presiding_authority", _("Presiding authority")
+        LOCAL_AUTHORITY = "local_authority", _("Local authority")
+        MAGISTRATURE = "magistrature", _("Magistrature")
+        ELECTED_OFFICIAL = "elected_official", _("Elected officials")
+        NOTABLE = "notable", _("Notables")
+        EXTERNAL_SERVICE = "external_service", _("Heads of external services")
+        CIVIL_MILITARY_FIGURE = "civil_military_figure", _("Civil and military figures")
+        CIVIL_SOCIETY = "civil_society", _("Civil society")
+        PARTNER = "partner", _("Partners")
         PRESS = "press", _("Press")
-        PARTNER = "partner", _("Partner")
         OTHER = "other", _("Other")
+
+    class Attendance(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        CONFIRMED = "confirmed", _("Confirmed")
+        PRESENT = "present", _("Present")
+        ABSENT = "absent", _("Absent")
 
     ceremony = models.ForeignKey(
         Ceremony, on_delete=models.CASCADE, related_name="guests", verbose_name=_("ceremony")
     )
     name = models.CharField(_("name"), max_length=200)
     title = models.CharField(_("title"), max_length=200, blank=True)
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.AUTHORITY)
+    category = models.CharField(
+        _("category"), max_length=30, choices=Category.choices, default=Category.OTHER
+    )
+    rank = models.PositiveSmallIntegerField(
+        _("rank in its category"), default=0,
+        help_text=_("Guests of one category are listed by this number, smallest first."),
+    )
+    attendance = models.CharField(
+        _("attendance"), max_length=10, choices=Attendance.choices, default=Attendance.INVITED
+    )
 
     history = HistoricalRecords()
+    objects = GuestQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]
@@ -169,6 +207,85 @@ def signed_copy_upload_to(instance, filename: str) -> str:
 
 def certificate_pdf_upload_to(instance, filename: str) -> str:
     return f"certificates/issued/{uuid.uuid4().hex}.pdf"
+
+
+def power_of_attorney_upload_to(instance, filename: str) -> str:
+    extension = {"image/jpeg": ".jpg", "image/png": ".png"}.get(instance.proxy_document_content_type, ".pdf")
+    return f"ceremonies/proxies/{uuid.uuid4().hex}{extension}"
+
+
+class AttendanceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return scope_filter(self, user, "ceremony__prefecture")
+
+
+class Attendance(models.Model):
+    """Whether a beneficiary on a ceremony came to receive the equipment, sent a proxy, or
+    was absent. Recorded on the day, before the ceremony is marked held: an absent
+    beneficiary gets no certificate and their project waits for a later ceremony; this row
+    keeps the absence on record."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        REPRESENTED = "represented", _("Represented by a proxy")
+        ABSENT = "absent", _("Absent")
+
+    ceremony = models.ForeignKey(
+        Ceremony, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("ceremony")
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="ceremony_attendances",
+        verbose_name=_("project"),
+    )
+    status = models.CharField(
+        _("attendance"), max_length=12, choices=Status.choices, default=Status.PRESENT
+    )
+    proxy_name = models.CharField(_("proxy's name"), max_length=200, blank=True)
+    proxy_cin = models.CharField(
+        _("proxy's national ID number (CIN)"), max_length=10, blank=True, validators=[validate_cin]
+    )
+    proxy_document = models.FileField(
+        _("power of attorney"), upload_to=power_of_attorney_upload_to, blank=True,
+        validators=[UploadCheck()],
+    )
+    proxy_document_content_type = models.CharField(max_length=50, blank=True, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("recorded by"),
+    )
+    # The cash grant handed on the day (a cheque, or a transfer's reference): paid when the
+    # ceremony is held, through the ledger's rules (grants' record_disbursement).
+    cash_method = models.CharField(
+        _("cash grant handed on the day"), max_length=10, blank=True,
+        choices=Disbursement.Method.choices,
+    )
+    cash_reference = models.CharField(_("cheque number or transfer reference"), max_length=50, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = AttendanceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ceremony", "project"]
+        verbose_name = _("beneficiary's attendance")
+        verbose_name_plural = _("beneficiaries' attendance")
+        constraints = [
+            models.UniqueConstraint(fields=["ceremony", "project"], name="one_attendance_per_project"),
+            # A proxy has a name and an ID; nobody else's details are kept.
+            models.CheckConstraint(
+                condition=(
+                    Q(status="represented") & ~Q(proxy_name="") & ~Q(proxy_cin="")
+                ) | (~Q(status="represented") & Q(proxy_name="", proxy_cin="")),
+                name="attendance_proxy_details_when_represented",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} — {self.get_status_display()}"
+
+    @property
+    def masked_proxy_cin(self) -> str:
+        return mask_cin(self.proxy_cin)
 
 
 class HandoverQuerySet(models.QuerySet):
@@ -221,6 +338,17 @@ class Handover(models.Model):
     certificate_pdf = models.FileField(
         _("certificate (PDF)"), upload_to=certificate_pdf_upload_to, blank=True, editable=False
     )
+    # Who received the equipment (the beneficiary, or their proxy); empty on certificates
+    # issued before attendance was recorded, which the beneficiaries received themselves.
+    attendance = models.OneToOneField(
+        Attendance, on_delete=models.PROTECT, null=True, blank=True, editable=False,
+        related_name="handover", verbose_name=_("attendance"),
+    )
+    # The payment of the cash grant handed at the ceremony, printed on the certificate.
+    disbursement = models.OneToOneField(
+        Disbursement, on_delete=models.PROTECT, null=True, blank=True, editable=False,
+        related_name="handover", verbose_name=_("cash grant paid on the day"),
+    )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
     revoked_reason = models.TextField(_("reason for revocation"), blank=True)
     revoked_by = models.ForeignKey(
@@ -269,9 +397,64 @@ class Handover(models.Model):
         )
 
 
+def consent_form_upload_to(instance, filename: str) -> str:
+    extension = {"image/jpeg": ".jpg", "image/png": ".png"}.get(instance.signed_form_content_type, ".pdf")
+    return f"ceremonies/image-consents/{uuid.uuid4().hex}{extension}"
+
+
+class ImageConsentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return scope_filter(self, user, "beneficiary__prefecture")
+
+
+class ImageConsent(models.Model):
+    """Whether a beneficiary agreed, in a signed form, to be photographed at a ceremony and
+    named in the press. Former detainees at a press-covered event: without a consent
+    recorded as given, no photo showing them is kept or shown, and the press release does
+    not name them."""
+
+    beneficiary = models.OneToOneField(
+        Beneficiary, on_delete=models.CASCADE, related_name="image_consent",
+        verbose_name=_("beneficiary"),
+    )
+    granted = models.BooleanField(
+        _("agrees to be photographed and named in the press"), default=False
+    )
+    signed_on = models.DateField(_("signed on"))
+    signed_form = models.FileField(
+        _("signed form"), upload_to=consent_form_upload_to, blank=True, validators=[UploadCheck()]
+    )
+    signed_form_content_type = models.CharField(max_length=50, blank=True, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ImageConsentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("image-rights consent")
+        verbose_name_plural = _("image-rights consents")
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary} — {_('yes') if self.granted else _('no')}"
+
+
 def photo_upload_to(instance, filename: str) -> str:
     extension = ".png" if instance.content_type == "image/png" else ".jpg"
     return f"ceremonies/{uuid.uuid4().hex}{extension}"
+
+
+class CeremonyPhotoQuerySet(models.QuerySet):
+    def publishable(self):
+        """The photos that show no beneficiary without an image-rights consent given (also
+        one withdrawn after the upload)."""
+        people = CeremonyPhoto.people.through.objects.filter(ceremonyphoto=OuterRef("pk"))
+        return self.exclude(
+            models.Exists(people.exclude(beneficiary__image_consent__granted=True))
+        )
 
 
 class CeremonyPhoto(models.Model):
@@ -281,13 +464,17 @@ class CeremonyPhoto(models.Model):
     image = models.ImageField(_("photo"), upload_to=photo_upload_to, validators=[UploadCheck(IMAGE_TYPES)])
     content_type = models.CharField(max_length=50, blank=True, editable=False)
     caption = models.CharField(_("caption"), max_length=255, blank=True)
+    people = models.ManyToManyField(
+        Beneficiary, blank=True, related_name="ceremony_photos", verbose_name=_("beneficiaries shown"),
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[people])
+    objects = CeremonyPhotoQuerySet.as_manager()
 
     class Meta:
         ordering = ["uploaded_at"]
@@ -296,3 +483,54 @@ class CeremonyPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.caption or f"{self.ceremony} #{self.pk}"
+
+
+class PressRelease(models.Model):
+    """The ceremony's press release, in French and Arabic: drafted from the ceremony's
+    facts (`ceremonies.press.draft`), edited by staff, downloaded as PDF or Word."""
+
+    ceremony = models.OneToOneField(
+        Ceremony, on_delete=models.CASCADE, related_name="press_release", verbose_name=_("ceremony")
+    )
+    text_fr = models.TextField(_("text (French)"))
+    text_ar = models.TextField(_("text (Arabic)"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("updated by"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("press release")
+        verbose_name_plural = _("press releases")
+
+    def __str__(self) -> str:
+        return str(self.ceremony)
+
+
+class PressCoverage(models.Model):
+    """An article, report or broadcast about the ceremony."""
+
+    ceremony = models.ForeignKey(
+        Ceremony, on_delete=models.CASCADE, related_name="press_coverage", verbose_name=_("ceremony")
+    )
+    outlet = models.CharField(_("outlet"), max_length=200)
+    published_on = models.DateField(_("published on"))
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["published_on", "pk"]
+        verbose_name = _("press coverage")
+        verbose_name_plural = _("press coverage")
+
+    def __str__(self) -> str:
+        return f"{self.outlet} ({format_date(self.published_on)})"

@@ -13,18 +13,33 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grants.models import Convention, Project
 from grants.services import equip_project
+from procurement.models import Disbursement
+
+# The ledger's one door for a payment (it moves with procurement out of grants).
+from procurement.services import record_disbursement
 from reintegration.accounts.roles import Role
 from reintegration.common.dates import format_date
 from reintegration.common.storage import delete_files_on_commit
 from reintegration.common.uploads import validate_document
+from reintegration.common.validators import normalise_cin, validate_cin
 from reintegration.sequences.models import next_number
 
-from .models import Ceremony, CeremonyPhoto, Guest, Handover
+from .models import (
+    Attendance,
+    Ceremony,
+    CeremonyPhoto,
+    Guest,
+    Handover,
+    ImageConsent,
+    PressCoverage,
+    PressRelease,
+)
 
 MANAGER_ROLES = (Role.FOUNDATION_STAFF, Role.ADMIN)
 CERTIFICATE_PREFIX = "AGR"
@@ -208,10 +223,119 @@ def equipment_snapshot(project: Project) -> list[dict]:
     return lines
 
 
+# --- attendance -------------------------------------------------------------------------
+
+@transaction.atomic
+def record_attendance(*, ceremony: Ceremony, project: Project, user, status: str,
+                      proxy_name: str = "", proxy_cin: str = "", proxy_document=None,
+                      cash_method: str = "", cash_reference: str = "") -> Attendance:
+    """Record on the day whether the beneficiary of `project` came, sent a proxy (name,
+    national ID and power of attorney, checked like any document) or is absent, and how
+    the cash grant is handed over (a cheque or a transfer), if it is on the day."""
+    _ensure_may_manage(user, ceremony)
+    _lock(ceremony)
+    _ensure_planned(ceremony)
+    if not ceremony.projects.filter(pk=project.pk).exists():
+        raise ValidationError(_("This project is not on this ceremony."), code="not_on_ceremony")
+    attendance = (
+        Attendance.objects.select_for_update().filter(ceremony=ceremony, project=project).first()
+        or Attendance(ceremony=ceremony, project=project)
+    )
+    old_document = attendance.proxy_document if attendance.proxy_document else None
+    errors: dict[str, list[str]] = {}
+    if status == Attendance.Status.REPRESENTED:
+        proxy_name = " ".join((proxy_name or "").split())
+        proxy_cin = normalise_cin(proxy_cin)
+        if not proxy_name:
+            errors["proxy_name"] = [_("Enter the name of the person who receives for the beneficiary.")]
+        if not proxy_cin:
+            errors["proxy_cin"] = [_("Enter the proxy's national ID number.")]
+        else:
+            try:
+                validate_cin(proxy_cin)
+            except ValidationError as error:
+                errors["proxy_cin"] = error.messages
+            if proxy_cin == project.beneficiary.cin:
+                errors["proxy_cin"] = [_("This is the beneficiary's own ID number: choose “present”.")]
+        content_type = None
+        if proxy_document:
+            try:
+                content_type = validate_document(proxy_document)
+            except ValidationError as error:
+                errors["proxy_document"] = error.messages
+        elif not attendance.proxy_document:
+            errors["proxy_document"] = [_("Upload the power of attorney signed by the beneficiary.")]
+        errors.update(_cash_errors(project, cash_method, cash_reference))
+        if errors:
+            raise ValidationError(errors)
+        attendance.proxy_name, attendance.proxy_cin = proxy_name, proxy_cin
+        if content_type:
+            attendance.proxy_document_content_type = content_type
+            attendance.proxy_document.save("power-of-attorney", proxy_document, save=False)
+            if old_document:
+                delete_files_on_commit([old_document])
+    else:
+        errors = {}
+        if status != Attendance.Status.ABSENT:
+            errors = _cash_errors(project, cash_method, cash_reference)
+        if errors:
+            raise ValidationError(errors)
+        attendance.proxy_name = attendance.proxy_cin = attendance.proxy_document_content_type = ""
+        if old_document:
+            delete_files_on_commit([old_document])
+        attendance.proxy_document = ""
+    attendance.status = status
+    if status == Attendance.Status.ABSENT:
+        cash_method = cash_reference = ""
+    attendance.cash_method, attendance.cash_reference = cash_method or "", (cash_reference or "").strip()
+    attendance.recorded_by = user
+    attendance.full_clean(exclude=["proxy_document"])
+    attendance.save()
+    return attendance
+
+
+def _cash_errors(project: Project, method: str, reference: str) -> dict[str, list[str]]:
+    if not method:
+        return {}
+    if method not in Disbursement.Method.values:
+        return {"cash_method": [_("Choose a transfer or a cheque.")]}
+    if not project.cash_grant_amount:
+        return {"cash_method": [_("This project has no cash grant to hand over.")]}
+    if not (reference or "").strip():
+        return {"cash_reference": [_("Enter the cheque number or the transfer's reference.")]}
+    return {}
+
+
+def _pay_on_the_day(ceremony: Ceremony, project: Project, attendance: Attendance, user):
+    """The cash grant handed at the ceremony, paid through the ledger's one door: what
+    remains of the approved cash grant, never beyond it (it refuses, naming the figures,
+    and nothing of the ceremony is held)."""
+    if not attendance.cash_method:
+        return None
+    remaining = project.cash_grant_amount - (
+        Disbursement.objects.filter(project=project).aggregate(total=Sum("amount"))["total"] or 0
+    )
+    if remaining <= 0:
+        raise ValidationError(
+            _("The cash grant of %(project)s has already been paid in full: it cannot be handed over "
+              "again at the ceremony.") % {"project": project.reference},
+            code="paid",
+        )
+    return record_disbursement(
+        project=project, amount=remaining, paid_on=ceremony.held_on, method=attendance.cash_method,
+        reference=attendance.cash_reference, user=user,
+    )
+
+
 @transaction.atomic
 def hold_ceremony(*, ceremony: Ceremony, user) -> list[Handover]:
-    """The ceremony took place: issue one certificate per project, move each project to
-    `equipped` (its lines to `handed_over`) and mark the ceremony held — all or nothing.
+    """The ceremony took place: issue one certificate per project whose beneficiary came
+    or sent a proxy, move each such project to `equipped` (its lines to `handed_over`) and
+    mark the ceremony held — all or nothing.
+
+    A beneficiary recorded absent gets no certificate: their project leaves the ceremony
+    (its `Attendance` row keeps the absence) and, still approved, waits for a later
+    ceremony. A beneficiary whose attendance was not recorded received in person.
 
     Certificate numbers come from the yearly sequence, whose row lock serialises two
     ceremonies held at the same moment; a number is never given twice, nor reused.
@@ -235,6 +359,15 @@ def hold_ceremony(*, ceremony: Ceremony, user) -> list[Handover]:
             _("Add the projects whose equipment is handed over before marking the ceremony held."),
             code="empty",
         )
+    attendances = {a.project_id: a for a in ceremony.attendances.all()}
+    absent = [p for p in projects
+              if p.pk in attendances and attendances[p.pk].status == Attendance.Status.ABSENT]
+    projects = [p for p in projects if p not in absent]
+    if not projects:
+        raise ValidationError(
+            _("Every beneficiary is recorded absent: nothing can be handed over at this ceremony."),
+            code="all_absent",
+        )
     # A project handed over at another ceremony since it was added here (or added to two
     # before `add_projects` locked the projects) is named, and nothing is issued.
     handed_over = set(
@@ -250,9 +383,16 @@ def hold_ceremony(*, ceremony: Ceremony, user) -> list[Handover]:
             ) % {"projects": ", ".join(sorted(handed_over))},
             code="handed_over",
         )
+    if absent:
+        ceremony.projects.remove(*absent)
     handovers = []
     for project in projects:
+        attendance = attendances.get(project.pk) or Attendance.objects.create(
+            ceremony=ceremony, project=project, status=Attendance.Status.PRESENT, recorded_by=user
+        )
         handover = Handover.objects.create(
+            attendance=attendance,
+            disbursement=_pay_on_the_day(ceremony, project, attendance, user),
             ceremony=ceremony,
             project=project,
             certificate_number=next_number(
@@ -316,9 +456,33 @@ def attach_signed_copy(*, handover: Handover, user, file) -> Handover:
     return handover
 
 
+def ceremony_beneficiaries(ceremony: Ceremony):
+    """The beneficiaries of the ceremony's projects (those handed over included)."""
+    from beneficiaries.models import Beneficiary
+
+    return Beneficiary.objects.filter(
+        Q(projects__ceremonies=ceremony) | Q(projects__handovers__ceremony=ceremony)
+    ).distinct()
+
+
 @transaction.atomic
-def add_photo(*, ceremony: Ceremony, user, image, caption: str = "") -> CeremonyPhoto:
+def add_photo(*, ceremony: Ceremony, user, image, caption: str = "", people=()) -> CeremonyPhoto:
+    """Keep a photo of the ceremony. Each beneficiary it shows must have given their
+    image-rights consent; otherwise nothing is kept."""
     _ensure_may_manage(user, ceremony)
+    people = list(people)
+    allowed = set(ceremony_beneficiaries(ceremony).values_list("pk", flat=True))
+    if any(person.pk not in allowed for person in people):
+        raise ValidationError({"people": _("Choose beneficiaries of this ceremony only.")}, code="other")
+    refused = sorted(
+        person.full_name for person in people
+        if not ImageConsent.objects.filter(beneficiary=person, granted=True).exists()
+    )
+    if refused:
+        raise ValidationError({"people": _(
+            "No image-rights consent from %(names)s: a photo showing them cannot be kept. "
+            "Record their signed consent first, or choose another photo."
+        ) % {"names": ", ".join(refused)}}, code="no_consent")
     try:
         content_type = validate_document(image)
     except ValidationError as error:
@@ -330,4 +494,85 @@ def add_photo(*, ceremony: Ceremony, user, image, caption: str = "") -> Ceremony
     )
     photo.image.save("photo", image, save=False)
     photo.save()
+    photo.people.set(people)
     return photo
+
+
+# --- image rights -----------------------------------------------------------------------
+
+@transaction.atomic
+def record_image_consent(*, beneficiary, user, granted: bool, signed_on, signed_form=None) -> ImageConsent:
+    """Record a beneficiary's answer, signed, to being photographed and named in the press.
+    A consent given needs its signed form; a refusal or a withdrawal is recorded as such,
+    and from then on every photo showing them is left out (`CeremonyPhoto.publishable`)."""
+    _ensure_may_manage(user, prefecture=beneficiary.prefecture)
+    consent = (
+        ImageConsent.objects.select_for_update().filter(beneficiary=beneficiary).first()
+        or ImageConsent(beneficiary=beneficiary)
+    )
+    errors: dict[str, list[str]] = {}
+    if signed_on is None:
+        errors["signed_on"] = [_("Enter the date the form was signed.")]
+    elif signed_on > timezone.localdate():
+        errors["signed_on"] = [_("The form cannot be signed on a future date.")]
+    content_type = None
+    if signed_form:
+        try:
+            content_type = validate_document(signed_form)
+        except ValidationError as error:
+            errors["signed_form"] = error.messages
+    elif granted and not consent.signed_form:
+        errors["signed_form"] = [_("Upload the signed consent form: a consent is given in writing.")]
+    if errors:
+        raise ValidationError(errors)
+    if content_type:
+        if consent.signed_form:
+            delete_files_on_commit([consent.signed_form])
+        consent.signed_form_content_type = content_type
+        consent.signed_form.save("consent", signed_form, save=False)
+    consent.granted = granted
+    consent.signed_on = signed_on
+    consent.recorded_by = user
+    consent.save()
+    return consent
+
+
+# --- the press --------------------------------------------------------------------------
+
+@transaction.atomic
+def save_press_release(*, ceremony: Ceremony, user, text_fr: str, text_ar: str) -> PressRelease:
+    """Keep the press release as staff edited it (the draft comes from `press.draft`)."""
+    _ensure_may_manage(user, ceremony)
+    text_fr, text_ar = (text_fr or "").strip(), (text_ar or "").strip()
+    errors = {}
+    if not text_fr:
+        errors["text_fr"] = [_("Write the French text of the press release.")]
+    if not text_ar:
+        errors["text_ar"] = [_("Write the Arabic text of the press release.")]
+    if errors:
+        raise ValidationError(errors)
+    release = (
+        PressRelease.objects.select_for_update().filter(ceremony=ceremony).first()
+        or PressRelease(ceremony=ceremony)
+    )
+    release.text_fr, release.text_ar, release.updated_by = text_fr, text_ar, user
+    release.save()
+    return release
+
+
+@transaction.atomic
+def add_press_coverage(*, ceremony: Ceremony, user, outlet: str, published_on,
+                       url: str = "") -> PressCoverage:
+    _ensure_may_manage(user, ceremony)
+    coverage = PressCoverage(
+        ceremony=ceremony, outlet=" ".join((outlet or "").split()), published_on=published_on,
+        url=(url or "").strip(), recorded_by=user,
+    )
+    if published_on and published_on < ceremony.held_on:
+        raise ValidationError(
+            {"published_on": _("Coverage of the ceremony cannot be published before %(date)s.")
+             % {"date": format_date(ceremony.held_on)}}
+        )
+    coverage.full_clean()
+    coverage.save()
+    return coverage

@@ -6,10 +6,12 @@ before any role check, so nothing leaks), bind a form, call one function of
 officers, the auditor) get 403 on the pages that change something.
 """
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -29,14 +31,26 @@ from reintegration.common.exports import ExportMixin
 from reintegration.common.money import format_money
 from reintegration.common.pagination import ListPaginator
 
-from . import documents, services
+from . import documents, press, services
 from .exports import CEREMONY_COLUMNS
 from .filters import CeremonyFilter
-from .forms import AddProjectsForm, CeremonyForm, GuestFormSet, PhotoForm, ReasonForm, SignedCopyForm
-from .models import Ceremony, CeremonyPhoto, Handover
+from .forms import (
+    AddProjectsForm,
+    AttendanceForm,
+    CeremonyForm,
+    GuestFormSet,
+    ImageConsentForm,
+    PhotoForm,
+    PressCoverageForm,
+    PressReleaseForm,
+    ReasonForm,
+    SignedCopyForm,
+)
+from .models import Attendance, Ceremony, CeremonyPhoto, Handover, ImageConsent, PressCoverage, PressRelease
 from .ratelimit import too_many_requests
 
 EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 def put_errors_on_form(form, error: ValidationError) -> None:
@@ -106,7 +120,7 @@ class HandoverMixin(CrumbsMixin, PermissionRequiredMixin):
         self.handover = get_object_or_404(
             Handover.objects.visible_to(request.user).select_related(
                 "ceremony__prefecture", "project__beneficiary", "project__sector",
-                "project__convention",
+                "project__convention", "attendance",
             ),
             pk=kwargs["pk"],
         )
@@ -261,8 +275,8 @@ class CeremonyDetailView(CeremonyMixin, TemplateView):
         return super().get_context_data(
             summary=summary,
             press_line=press_line(summary),
-            guests=list(ceremony.guests.all()),
-            photos=list(ceremony.photos.all()),
+            guests=list(ceremony.guests.in_protocol_order()),
+            photos=list(ceremony.photos.publishable()),
             revoked=[handover for handover in handovers if handover.is_revoked],
             may_manage=may_manage,
             may_revoke=services.may_revoke(user),
@@ -315,6 +329,229 @@ class RemoveProjectView(CeremonyMixin, View):
         return self.back()
 
 
+class AttendanceView(CeremonyMixin, FormView):
+    """On the day: the beneficiary came, sent a proxy, or is absent."""
+
+    permission_required = "ceremonies.change_ceremony"
+    form_class = AttendanceForm
+    template_name = "ceremonies/attendance_form.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.project_pk = kwargs["project_pk"]
+
+    def get_project(self):
+        return get_object_or_404(
+            self.ceremony.projects.select_related("beneficiary"), pk=self.project_pk
+        )
+
+    def get_crumbs(self):
+        return [*ceremony_crumbs(self.ceremony), (_("Attendance"), None)]
+
+    def get_initial(self):
+        attendance = self.ceremony.attendances.filter(project=self.get_project()).first()
+        if attendance is None:
+            return {}
+        return {"status": attendance.status, "proxy_name": attendance.proxy_name,
+                "proxy_cin": attendance.proxy_cin, "cash_method": attendance.cash_method,
+                "cash_reference": attendance.cash_reference}
+
+    def get_context_data(self, **kwargs):
+        project = self.get_project()
+        return super().get_context_data(
+            project=project,
+            attendance=self.ceremony.attendances.filter(project=project).first(),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        if self.ceremony.status != Ceremony.Status.PLANNED:
+            form.add_error(
+                None, _("This ceremony has been held: its details and projects can no longer change.")
+            )
+            return self.form_invalid(form)
+        project = self.get_project()
+        try:
+            services.record_attendance(
+                ceremony=self.ceremony, project=project, user=self.request.user,
+                status=form.cleaned_data["status"], proxy_name=form.cleaned_data["proxy_name"],
+                proxy_cin=form.cleaned_data["proxy_cin"],
+                proxy_document=form.cleaned_data["proxy_document"],
+                cash_method=form.cleaned_data["cash_method"],
+                cash_reference=form.cleaned_data["cash_reference"],
+            )
+        except ValidationError as error:
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Attendance of %(name)s recorded.")
+                         % {"name": project.beneficiary.full_name})
+        return self.back()
+
+
+class ImageConsentView(CeremonyMixin, FormView):
+    """A beneficiary of the ceremony says, in a signed form, whether they may be
+    photographed and named in the press."""
+
+    permission_required = "ceremonies.change_ceremony"
+    form_class = ImageConsentForm
+    template_name = "ceremonies/image_consent_form.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.beneficiary_pk = kwargs["beneficiary_pk"]
+
+    def get_beneficiary(self):
+        return get_object_or_404(services.ceremony_beneficiaries(self.ceremony), pk=self.beneficiary_pk)
+
+    def get_crumbs(self):
+        return [*ceremony_crumbs(self.ceremony), (_("Image rights"), None)]
+
+    def get_initial(self):
+        consent = ImageConsent.objects.filter(beneficiary=self.get_beneficiary()).first()
+        if consent is None:
+            return {}
+        return {"granted": "yes" if consent.granted else "no", "signed_on": consent.signed_on}
+
+    def get_context_data(self, **kwargs):
+        beneficiary = self.get_beneficiary()
+        return super().get_context_data(
+            beneficiary=beneficiary,
+            consent=ImageConsent.objects.filter(beneficiary=beneficiary).first(), **kwargs,
+        )
+
+    def form_valid(self, form):
+        beneficiary = self.get_beneficiary()
+        try:
+            services.record_image_consent(
+                beneficiary=beneficiary, user=self.request.user, granted=form.cleaned_data["granted"],
+                signed_on=form.cleaned_data["signed_on"], signed_form=form.cleaned_data["signed_form"],
+            )
+        except ValidationError as error:
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Image-rights consent of %(name)s recorded.")
+                         % {"name": beneficiary.full_name})
+        return self.back()
+
+
+class ImageConsentFormView(CrumbsMixin, PermissionRequiredMixin, View):
+    """The signed image-rights form (a personal document: each download logged)."""
+
+    permission_required = "ceremonies.view_ceremony"
+    raise_exception = True
+
+    def dispatch(self, request, *args, **kwargs):
+        self.consent = get_object_or_404(  # through the scope first: out of it is 404
+            ImageConsent.objects.visible_to(request.user).exclude(signed_form=""), pk=kwargs["pk"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        consent = self.consent
+        log_access(request, AccessLog.Action.DOWNLOAD, consent.beneficiary,
+                   detail=f"image-rights consent {consent.pk}")
+        content_type = consent.signed_form_content_type or "application/octet-stream"
+        return FileResponse(consent.signed_form.open("rb"), content_type=content_type,
+                            as_attachment=True,
+                            filename=f"droit-image-{consent.pk}{EXTENSIONS.get(content_type, '')}")
+
+
+class PressKitView(CeremonyMixin, TemplateView):
+    """The press release (drafted from the facts, edited, saved, downloaded) and the
+    coverage recorded."""
+
+    template_name = "ceremonies/press_kit.html"
+
+    def get_crumbs(self):
+        return [*ceremony_crumbs(self.ceremony), (_("Press kit"), None)]
+
+    def release(self):
+        return PressRelease.objects.filter(ceremony=self.ceremony).first()
+
+    def get_context_data(self, **kwargs):
+        release = self.release()
+        if "form" not in kwargs:
+            if release is not None:
+                initial = {"text_fr": release.text_fr, "text_ar": release.text_ar}
+            else:
+                text_fr, text_ar = press.draft(self.ceremony)
+                initial = {"text_fr": text_fr, "text_ar": text_ar}
+            kwargs["form"] = PressReleaseForm(initial=initial)
+        kwargs.setdefault("coverage_form", PressCoverageForm())
+        return super().get_context_data(
+            release=release, may_manage=services.may_manage(self.request.user, self.ceremony),
+            coverage=list(PressCoverage.objects.filter(ceremony=self.ceremony)), **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if not services.may_manage(request.user, self.ceremony):
+            raise PermissionDenied
+        form = PressReleaseForm(request.POST)
+        if form.is_valid():
+            try:
+                services.save_press_release(ceremony=self.ceremony, user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                put_errors_on_form(form, error)
+            else:
+                messages.success(request, _("Press release saved."))
+                return redirect("ceremonies:press", pk=self.ceremony.pk)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class PressCoverageView(CeremonyMixin, View):
+    permission_required = "ceremonies.change_ceremony"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = PressCoverageForm(request.POST)
+        if form.is_valid():
+            try:
+                services.add_press_coverage(ceremony=self.ceremony, user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                put_errors_on_form(form, error)
+            else:
+                messages.success(request, _("Coverage recorded."))
+                return redirect("ceremonies:press", pk=self.ceremony.pk)
+        view = PressKitView()
+        view.setup(request, *args, **kwargs)
+        view.ceremony = self.ceremony
+        return view.render_to_response(view.get_context_data(coverage_form=form))
+
+
+class PressReleaseDownloadView(CeremonyMixin, View):
+    kind = "pdf"
+
+    def get(self, request, *args, **kwargs):
+        release = get_object_or_404(PressRelease, ceremony=self.ceremony)
+        if self.kind == "pdf":
+            document = press.press_release_pdf(release)
+        else:
+            document = press.press_release_docx(release)
+        return _pdf_response(document)
+
+
+class PowerOfAttorneyView(CrumbsMixin, PermissionRequiredMixin, View):
+    """The power of attorney a proxy brought (a personal document: each download logged)."""
+
+    permission_required = "ceremonies.view_ceremony"
+    raise_exception = True
+
+    def dispatch(self, request, *args, **kwargs):
+        self.attendance = get_object_or_404(  # through the scope first: out of it is 404
+            Attendance.objects.visible_to(request.user).exclude(proxy_document=""), pk=kwargs["pk"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        attendance = self.attendance
+        log_access(request, AccessLog.Action.DOWNLOAD, attendance.ceremony,
+                   detail=f"power of attorney {attendance.pk}")
+        content_type = attendance.proxy_document_content_type or "application/octet-stream"
+        return FileResponse(attendance.proxy_document.open("rb"), content_type=content_type,
+                            as_attachment=True,
+                            filename=f"procuration-{attendance.pk}{EXTENSIONS.get(content_type, '')}")
+
+
 class HoldView(CeremonyMixin, View):
     """The ceremony took place: certificates are issued, projects become equipped."""
 
@@ -349,11 +586,15 @@ class PhotoUploadView(CeremonyMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(heading=_("Add a photo of the ceremony"), **kwargs)
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "ceremony": self.ceremony}
+
     def form_valid(self, form):
         try:
             services.add_photo(
                 ceremony=self.ceremony, user=self.request.user,
                 image=form.cleaned_data["image"], caption=form.cleaned_data["caption"],
+                people=form.cleaned_data["people"],
             )
         except ValidationError as error:
             put_errors_on_form(form, error)
@@ -364,7 +605,10 @@ class PhotoUploadView(CeremonyMixin, FormView):
 
 class PhotoView(CeremonyMixin, View):
     def get(self, request, *args, **kwargs):
-        photo = get_object_or_404(CeremonyPhoto.objects.filter(ceremony=self.ceremony), pk=kwargs["photo_pk"])
+        # A photo showing someone without image-rights consent is shown to no one.
+        photo = get_object_or_404(
+            CeremonyPhoto.objects.publishable().filter(ceremony=self.ceremony), pk=kwargs["photo_pk"]
+        )
         # The people photographed are the beneficiaries: each display is a read of them.
         log_access(request, AccessLog.Action.DOWNLOAD, self.ceremony, detail=f"photo {photo.pk}")
         content_type = photo.content_type or "image/jpeg"
@@ -479,15 +723,21 @@ def verify(request, token: str):
         response = render(request, "ceremonies/too_many_requests.html", status=429)
         response["Retry-After"] = "60"
         return response
-    handover = (
-        Handover.objects.select_related("ceremony", "project__beneficiary")
-        .filter(verification_token=token).first()
-    )
+    handover = None
+    # A token is what `new_verification_token` makes; anything else is not looked up.
+    if TOKEN_SHAPE.fullmatch(token):
+        handover = (
+            Handover.objects.select_related("ceremony", "project__beneficiary")
+            .filter(verification_token=token).first()
+        )
     if handover is None:
-        raise Http404
+        # Whoever scanned the code may read any of the three languages: the page says it
+        # in all of them, with the status a missing page has.
+        return render(request, "ceremonies/verify_unknown.html", status=404)
     beneficiary = handover.project.beneficiary
     names = (beneficiary.first_name, beneficiary.last_name)
     initials = " ".join(f"{name[:1].upper()}." for name in names if name)
     return render(request, "ceremonies/verify.html", {
         "handover": handover, "ceremony": handover.ceremony, "initials": initials,
+        "value": handover.value, "certified_total": handover.value + handover.cash_grant,
     })

@@ -12,7 +12,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from beneficiaries.models import Beneficiary, BeneficiaryDocument, PenitentiaryEstablishment
 from cases.models import ContactPreference, FileTransfer, Grievance, Referral, SmsMessage
-from ceremonies.models import Ceremony, CeremonyPhoto, Handover
+from ceremonies.models import (
+    Attendance,
+    Ceremony,
+    CeremonyPhoto,
+    Handover,
+    ImageConsent,
+    PressCoverage,
+    PressRelease,
+)
 from followup.models import FollowUpVisit
 from followup.services import refresh_outcome
 from grants.models import (
@@ -317,6 +325,19 @@ class CeremonyFactory(factory.django.DjangoModelFactory):
     presided_by_title = "Gouverneur de la préfecture de Skhirate-Témara"
 
 
+class AttendanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Attendance
+
+    ceremony = factory.SubFactory(CeremonyFactory)
+    project = factory.SubFactory(ProjectFactory)
+    status = Attendance.Status.REPRESENTED
+    proxy_name = "Rachid Benali"
+    proxy_cin = "AB765432"
+    proxy_document_content_type = "application/pdf"
+    proxy_document = factory.django.FileField(filename="procuration.pdf", data=b"%PDF-1.4\n%proxy\n")
+
+
 class HandoverFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Handover
@@ -524,3 +545,33 @@ class SmsMessageFactory(factory.django.DjangoModelFactory):
     language = "ar"
     body = "مرحبا"
     status = SmsMessage.Status.SENT
+
+
+class ImageConsentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImageConsent
+
+    beneficiary = factory.SubFactory(BeneficiaryFactory)
+    granted = True
+    signed_on = datetime.date(2024, 11, 29)
+    signed_form_content_type = "application/pdf"
+    signed_form = factory.django.FileField(filename="droit-image.pdf", data=b"%PDF-1.4\n%consent\n")
+
+
+class PressReleaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PressRelease
+
+    ceremony = factory.SubFactory(CeremonyFactory)
+    text_fr = "Témara, le 6 décembre 2024 — Remise d'équipements à sept anciens détenus."
+    text_ar = "تمارة في 6 دجنبر 2024 — تسليم تجهيزات لفائدة سبعة من النزلاء السابقين."
+
+
+class PressCoverageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PressCoverage
+
+    ceremony = factory.SubFactory(CeremonyFactory)
+    outlet = "Maghreb Arabe Presse"
+    published_on = datetime.date(2024, 12, 6)
+    url = "https://www.mapexpress.ma/"

@@ -83,7 +83,8 @@ def planned_ceremony(staff, *projects, **kwargs) -> Ceremony:
             presided_by_title="Gouverneur de la préfecture de Skhirate-Témara", **kwargs,
         ),
         user=staff,
-        guests=[Guest(name="Mme Naima Tazi", title="Cheffe de la DAS", kind=Guest.Kind.AUTHORITY)],
+        guests=[Guest(name="Mme Naima Tazi", title="Cheffe de la DAS",
+                      category=Guest.Category.LOCAL_AUTHORITY)],
     )
     if projects:
         services.add_projects(ceremony=ceremony, projects=projects, user=staff)
@@ -343,8 +344,17 @@ def world(staff, admin_user):
     services.add_photo(ceremony=held, user=staff, image=SimpleUploadedFile("p.png", PNG), caption="Remise")
     project = ready_project(last_name="Amrani")
     planned = planned_ceremony(staff, project, title="Cérémonie à venir")
+    attendance = services.record_attendance(
+        ceremony=planned, project=project, user=staff, status="represented", proxy_name="Rachid Amrani",
+        proxy_cin="AB765432", proxy_document=SimpleUploadedFile("procuration.pdf", PDF),
+    )
+    consent = services.record_image_consent(
+        beneficiary=handover.project.beneficiary, user=staff, granted=True,
+        signed_on=datetime.date(2024, 11, 29), signed_form=SimpleUploadedFile("accord.pdf", PDF),
+    )
+    services.save_press_release(ceremony=held, user=staff, text_fr="Communiqué", text_ar="بلاغ")
     return {"held": held, "handover": handover, "photo": held.photos.get(), "planned": planned,
-            "project": project}
+            "project": project, "attendance": attendance, "consent": consent}
 
 
 def url_for(pattern: URLPattern, world) -> str:
@@ -354,18 +364,26 @@ def url_for(pattern: URLPattern, world) -> str:
     route = str(pattern.pattern)
     if "certificates/" in route:
         kwargs["pk"] = handover.pk
+    elif "attendances/" in route:
+        kwargs["pk"] = world["attendance"].pk
+    elif "image-consents/" in route:
+        kwargs["pk"] = world["consent"].pk
     elif "<int:pk>" in route:
         kwargs["pk"] = world["planned"].pk if "projects" in route or "hold" in route else held.pk
     if "project_pk" in route:
         kwargs["project_pk"] = world["project"].pk
+    if "beneficiary_pk" in route:
+        kwargs["beneficiary_pk"] = handover.project.beneficiary_id
     if "photo_pk" in route:
         kwargs["photo_pk"] = world["photo"].pk
     return reverse(f"ceremonies:{pattern.name}", kwargs=kwargs)
 
 
 OBJECT_PATTERNS = [p for p in ceremony_urlpatterns if "<int:pk>" in str(p.pattern)]
-POST_ONLY = {"hold", "remove_project"}
-READ_PAGES = {"detail", "bundle", "attendance", "photo", "certificate", "signed_copy"}
+POST_ONLY = {"hold", "remove_project", "press_coverage"}
+READ_PAGES = {"detail", "bundle", "attendance", "photo", "certificate", "signed_copy",
+              "power_of_attorney", "image_consent_form", "press", "press_release_pdf",
+              "press_release_docx"}
 
 
 @pytest.mark.parametrize("pattern", OBJECT_PATTERNS, ids=lambda p: p.name)
@@ -431,14 +449,16 @@ def test_staff_creates_a_ceremony_with_guests_through_the_page(staff, client_for
         "presided_by_title": "Gouverneur", "convention": "", "notes": "",
         "guests-TOTAL_FORMS": "2", "guests-INITIAL_FORMS": "0",
         "guests-MIN_NUM_FORMS": "0", "guests-MAX_NUM_FORMS": "1000",
-        "guests-0-name": "MAP", "guests-0-title": "Agence de presse", "guests-0-kind": "press",
-        "guests-1-name": "", "guests-1-title": "", "guests-1-kind": "authority",
+        "guests-0-name": "MAP", "guests-0-title": "Agence de presse", "guests-0-category": "press",
+        "guests-0-rank": "0", "guests-0-attendance": "invited",
+        "guests-1-name": "", "guests-1-title": "", "guests-1-category": "other",
+        "guests-1-rank": "0", "guests-1-attendance": "invited",
     }
     response = client_for(staff).post(reverse("ceremonies:create"), data)
 
     ceremony = Ceremony.objects.get()
     assert response.status_code == 302 and response.url == ceremony.get_absolute_url()
-    assert list(ceremony.guests.values_list("name", "kind")) == [("MAP", "press")]
+    assert list(ceremony.guests.values_list("name", "category")) == [("MAP", "press")]
 
 
 def test_a_convention_of_another_prefecture_is_refused_on_the_field(admin_user, client_for, temara):

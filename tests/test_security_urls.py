@@ -34,7 +34,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from pypdf import PdfReader
 
 from beneficiaries.models import Beneficiary
-from ceremonies.models import Ceremony, CeremonyPhoto, Guest, Handover
+from ceremonies.models import Attendance, Ceremony, CeremonyPhoto, Guest, Handover
 from grants.models import Amendment, FrameworkAgreement, Project, ProjectEvent, Review
 from procurement.models import Quote, SupplierBankChange
 from reintegration.accounts.roles import Role
@@ -224,6 +224,11 @@ def build_world(temara, staff, officer) -> list[models.Model]:
     handover = Handover.objects.create(
         id=next(ids), ceremony=held, project=equipped, certificate_number="AGR-2024-907001",
     )
+    attendance = Attendance(
+        id=next(ids), ceremony=held, project=equipped, status=Attendance.Status.REPRESENTED,
+        proxy_name="Rachid Benali", proxy_cin="AB765432", proxy_document_content_type="application/pdf",
+    )
+    attendance.proxy_document.save("procuration.pdf", ContentFile(PDF))
     # Files behind the download pages.
     quote.document.save("devis.pdf", ContentFile(PDF))
     projects[Project.Status.SUBMITTED].feasibility_study.save("etude.pdf", ContentFile(PDF))
@@ -253,7 +258,7 @@ def build_world(temara, staff, officer) -> list[models.Model]:
         grievance, referral, transfer,
         beneficiary, document, *projects.values(), photo, convention, partner, sector, supplier,
         order, item, handed_item, quote, disbursement, visit, event, review, amendment, planned, held,
-        guest, handover, bank_change, agreement,
+        guest, handover, attendance, bank_change, agreement,
     ]
 
 

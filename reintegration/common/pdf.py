@@ -106,11 +106,13 @@ def html_to_pdf(html: str) -> bytes:
     return _html(html).write_pdf()
 
 
-def html_to_pdf_parts(html: str, part_ids: Sequence[str]) -> list[bytes]:
+def html_to_pdf_parts(html: str, part_ids: Sequence[str],
+                      titles: Sequence[str] | None = None) -> list[bytes]:
     """Lay `html` out once and cut it into one PDF per part: part i is every page from
     the one where the element `id=part_ids[i]` starts to the page before the next part's.
     Laying out N parts together costs less than N documents (one stylesheet, one set of
-    fonts), and each part keeps only the glyphs it prints."""
+    fonts), and each part keeps only the glyphs it prints. `titles[i]`, when given, is
+    part i's document title (its metadata), instead of the whole HTML's."""
     document = _html(html).render()
     first_page = {}
     for number, page in enumerate(document.pages):
@@ -120,17 +122,34 @@ def html_to_pdf_parts(html: str, part_ids: Sequence[str]) -> list[bytes]:
     if starts != sorted(starts) or len(set(starts)) != len(starts):
         raise ValueError("Each part must start on a page of its own, in order.")
     ends = [*starts[1:], len(document.pages)]
-    return [
-        document.copy(document.pages[start:end]).write_pdf()
-        for start, end in zip(starts, ends, strict=True)
-    ]
+    parts = []
+    for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        if titles is not None:
+            # The copies share the document's metadata: set before each one is written.
+            document.metadata.title = titles[index]
+        parts.append(document.copy(document.pages[start:end]).write_pdf())
+    return parts
 
 
-def concatenate(pdfs: Iterable[bytes]) -> bytes:
-    """The pages of `pdfs` one after the other, in one PDF (no re-rendering)."""
+def concatenate(pdfs: Iterable[bytes], outline: Sequence[tuple[str, int, int]] | None = None,
+                title: str | None = None) -> bytes:
+    """The pages of `pdfs` one after the other, in one PDF (no re-rendering).
+
+    With `outline`, the parts' own bookmarks are dropped and the outline is these
+    entries, in order: (label, index of the part it opens on, level), level 0 at the top
+    and level 1 under the last level-0 entry."""
     writer = pypdf.PdfWriter()
+    first_pages = []
     for content in pdfs:
-        writer.append(pypdf.PdfReader(io.BytesIO(content)))
+        first_pages.append(len(writer.pages))
+        writer.append(pypdf.PdfReader(io.BytesIO(content)), import_outline=outline is None)
+    parent = None
+    for label, part, level in outline or ():
+        item = writer.add_outline_item(label, first_pages[part], parent=parent if level else None)
+        if level == 0:
+            parent = item
+    if title:
+        writer.add_metadata({"/Title": title})
     output = io.BytesIO()
     writer.write(output)
     return output.getvalue()

@@ -12,7 +12,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from beneficiaries.models import Beneficiary, BeneficiaryDocument, PenitentiaryEstablishment
-from ceremonies.models import Ceremony, Guest, Handover
+from ceremonies.models import Ceremony, Guest, Handover, PressCoverage, PressRelease
 from grants.models import (
     Convention,
     EquipmentItem,
@@ -62,6 +62,11 @@ def demo():
         Page("ceremony-list", "staff", reverse("ceremonies:list")),
         Page("ceremony-form", "staff", reverse("ceremonies:create")),
         Page("ceremony-detail", "staff", ceremony.get_absolute_url()),
+        Page("press-kit", "staff", reverse("ceremonies:press", args=[ceremony.pk])),
+        Page("image-consent", "staff", reverse(
+            "ceremonies:image_consent", args=[ceremony.pk, handover.project.beneficiary_id])),
+        Page("attendance", "staff", reverse(
+            "ceremonies:attendance_record", args=[ceremony.pk, handover.project_id])),
         Page("convention-list", "staff", reverse("grants:convention_list")),
         Page("visit-list", "staff", reverse("grants:visit_list")),
         Page("dashboard", "staff", reverse("dashboard")),
@@ -89,6 +94,8 @@ def data_words() -> set[str]:
         (Supplier, ["name"]),
         (Ceremony, ["title", "place", "presided_by", "presided_by_title", "notes"]),
         (Guest, ["name", "title"]),
+        (PressRelease, ["text_fr"]),
+        (PressCoverage, ["outlet"]),
         (Review, ["reason"]),
         (ProjectEvent, ["reason"]),
         (User, ["first_name", "last_name"]),
