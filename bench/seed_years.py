@@ -42,8 +42,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from beneficiaries.models import Beneficiary
-from grants.models import FollowUpVisit, Project, ProjectEvent, Review
-from grants.services import refresh_outcomes
+from followup.models import FollowUpVisit
+from followup.services import refresh_outcomes
+from grants.models import Project, ProjectEvent, Review
 from reintegration.audit import partitions
 from reintegration.audit.models import AccessLog
 

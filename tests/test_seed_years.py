@@ -9,7 +9,8 @@ from django.db import connection
 from django.urls import reverse
 
 from beneficiaries.models import Beneficiary
-from grants.models import FollowUpVisit, Project, ProjectEvent
+from followup.models import FollowUpVisit
+from grants.models import Project, ProjectEvent
 from reintegration.audit import partitions
 from reintegration.audit.models import AccessLog
 
