@@ -312,11 +312,9 @@ def _move(
     *, beneficiary: Beneficiary, user: User, reason: str, to: Status,
     allowed_from: set[Status] | None = None, by_project: bool = False,
 ) -> Beneficiary:
-    if by_project:
-        # The project workflow checked who acts on the project; the file must be theirs too.
-        if not Beneficiary.objects.visible_to(user).filter(pk=beneficiary.pk).exists():
-            raise PermissionDenied(_("This file is outside your prefectures."))
-    else:
+    if not by_project:
+        # The project workflow (grants.services) has checked who may move the project, in
+        # the project's prefecture; the file follows its project wherever its person lives.
         ensure_may_write(user, "beneficiaries.change_beneficiary", beneficiary)
     reason = (reason or "").strip()
     if not reason:
