@@ -403,3 +403,20 @@ def test_the_pathway_follows_the_projects_whatever_the_order_of_the_moves(staff,
         max_examples=30, stateful_step_count=15, deadline=None, database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     ))
+
+
+def test_a_refused_approval_says_why_at_the_top_of_the_review_page(client_for, staff, officer):
+    convention = ConventionFactory(envelope=Decimal("10000.00"))
+    beneficiary = eligible_file(staff)
+    project = project_for(beneficiary)
+    services.submit_project(project=project, user=staff)
+    response = client_for(officer).post(reverse("grants:project_review", args=[project.public_id]), {
+        "decision": "approve", "approve-convention": convention.pk, "approve-amount": "20000.00",
+        "approve-committee_minutes_number": "PV-1", "approve-committee_decision_on": "2024-10-03",
+        "approve-reason": "Avis favorable.",
+    })
+    page = response.content.decode()
+    top, form = page.index('data-testid="form-errors"'), page.index('name="approve-amount"')
+    assert top < form
+    assert "dépasse ce qui reste" in page[top:form]
+    assert 'value="PV-1"' in page
