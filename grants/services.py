@@ -635,7 +635,12 @@ def record_das_opinion(*, project: Project, officer, opinion: str, reason: str) 
     a return for correction sends it back to staff (`return_project`). One opinion per
     submission: a file corrected and submitted again gets a new one."""
     _ensure_may(officer, "approve", project)
-    _lock_and_check(project, "approve")  # still submitted (a second post is refused here)
+    # The lock serialises two posts of the form: the second sees the opinion of the first.
+    project.refresh_from_db(from_queryset=Project.objects.select_for_update())
+    if project.status != Status.SUBMITTED:
+        raise ValidationError(_(
+            "This project is “%(status)s”: the DAS gives its opinion on submitted files only."
+        ) % {"status": project.get_status_display()}, code="invalid_transition")
     reason = _require_reason(reason)
     if opinion not in DasOpinion.Opinion.values:
         raise ValidationError({"opinion": _("Choose the DAS opinion.")})

@@ -301,3 +301,10 @@ def test_the_migration_turns_typed_minutes_into_sessions_and_back(staff):
 
     migration.backward(state, None)
     assert not CommitteeSession.objects.exists()
+
+
+def test_an_opinion_on_a_file_no_longer_submitted_is_refused_with_its_status(staff, officer):
+    project = submitted_project(staff)
+    services.reject_project(project=project, officer=officer, reason="Hors délai.")
+    with pytest.raises(ValidationError, match="« Rejeté » : la DAS ne donne son avis que sur les dossiers"):
+        favourable(project, officer)
