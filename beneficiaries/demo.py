@@ -65,7 +65,7 @@ PEOPLE = [
     ("A412356", "Mehdi", "Alaoui", "مهدي", "العلوي", M, "1990-11-30", RABAT, ARJAT,
      "2023-07-12", 28, S.ELIGIBLE, "Cuisine, restauration rapide"),
     ("A398712", "Omar", "Benjelloun", "عمر", "بنجلون", M, "1988-04-04", RABAT, KENITRA_PC,
-     "2022-05-25", 54, S.IN_PROGRAMME, "Menuiserie bois"),
+     "2022-05-25", 54, S.ELIGIBLE, "Menuiserie bois"),
     ("A421987", "Fatima Zahra", "Idrissi", "فاطمة الزهراء", "الإدريسي", F, "1996-02-17", RABAT,
      SALE_2, "2024-02-08", 12, S.REGISTERED, "Couture"),
     ("A376540", "Karim", "Naciri", "كريم", "الناصري", M, "1985-09-09", RABAT, TIFLET,
@@ -101,15 +101,12 @@ PEOPLE = [
      "2023-08-14", 32, S.INELIGIBLE, "Restauration"),
 ]
 
-# The path from "registered" to each demo status, with the reason written in the file.
+# The path from "registered" to each demo status, with the reason written in the file (the
+# programme's statuses come from the projects: grants.demo).
 PATHS = {
     S.REGISTERED: [],
     S.ELIGIBLE: [(services.mark_eligible, "Enquête sociale favorable, dossier complet.")],
     S.INELIGIBLE: [(services.mark_ineligible, "Ne réside plus dans la préfecture.")],
-    S.IN_PROGRAMME: [
-        (services.mark_eligible, "Enquête sociale favorable, dossier complet."),
-        (services.enter_programme, "Étude de faisabilité du projet engagée."),
-    ],
     S.CLOSED: [(services.close_file, "Bénéficiaire parti à l'étranger, dossier clos.")],
 }
 
@@ -167,6 +164,13 @@ def seed(*, users, stdout) -> None:
                     "consentement-signe.pdf", consent_form_pdf(f"{first} {last}"), "application/pdf"
                 ),
             ))
+        if status in {S.ELIGIBLE, S.INELIGIBLE}:
+            # What the eligibility rules ask (services.eligibility_problems).
+            for kind, filename in ((BeneficiaryDocument.Kind.ID_COPY, "cin.pdf"),
+                                   (BeneficiaryDocument.Kind.RELEASE_CERTIFICATE, "levee-ecrou.pdf")):
+                documents.append(services.NewDocument(kind=kind, file=SimpleUploadedFile(
+                    filename, consent_form_pdf(f"{first} {last}"), "application/pdf",
+                )))
         beneficiary = services.create_beneficiary(
             user=user,
             fields={

@@ -22,7 +22,7 @@ from .selectors import (
     log_lookups,
     lookups_for,
 )
-from .services import MOVES, possible_moves
+from .services import MOVES, already_funded, mark_eligible, possible_moves
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -284,13 +284,26 @@ class StatusChangeForm(forms.Form):
         help_text=_("Kept in the file's history."),
         error_messages={"required": _("Give the reason for this change.")},
     )
+    justification = forms.CharField(
+        label=_("Justification of a new funding"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required to find eligible a person who already had a project funded."),
+    )
 
     def __init__(self, *args, beneficiary: Beneficiary, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [(s.value, s.label) for s in possible_moves(beneficiary)]
+        fields = ["status", "reason"]
+        if already_funded(beneficiary):
+            fields.append("justification")
+        else:
+            del self.fields["justification"]
         self.helper = FormHelper(self)
-        self.helper.layout = Layout("status", "reason", Submit("change", _("Change the status")))
+        self.helper.layout = Layout(*fields, Submit("change", _("Change the status")))
 
-    @property
-    def move(self):
-        return MOVES[Beneficiary.Status(self.cleaned_data["status"])]
+    def move(self, *, beneficiary: Beneficiary, user, reason: str) -> Beneficiary:
+        target = Beneficiary.Status(self.cleaned_data["status"])
+        if target == Beneficiary.Status.ELIGIBLE:
+            return mark_eligible(beneficiary=beneficiary, user=user, reason=reason,
+                                 justification=self.cleaned_data.get("justification", ""))
+        return MOVES[target](beneficiary=beneficiary, user=user, reason=reason)

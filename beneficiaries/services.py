@@ -221,28 +221,108 @@ def add_document(
     return _store_document(beneficiary, NewDocument(kind=kind, file=file), content_type, user)
 
 
-# --- status moves ---------------------------------------------------------------------
+# --- the pathway -----------------------------------------------------------------------
+#
+# registered → eligible → in programme → followed up → closed, or ineligible. Staff move a
+# file to eligible or ineligible (and close or reopen one outside the programme); the
+# project workflow (grants.services) moves it into the programme when a project is
+# approved, to the follow-up when its activity is launched, and closes it when its last
+# running project is closed or abandoned. Each move is a history record of the file: who,
+# when, from which status, to which, and why (beneficiaries.timeline).
+
+# The documents a file needs before it is found eligible.
+REQUIRED_DOCUMENTS = (BeneficiaryDocument.Kind.ID_COPY, BeneficiaryDocument.Kind.RELEASE_CERTIFICATE)
+# The labour code's minimum working age (Code du travail, art. 143): an income-generating
+# activity is work; younger people from child-protection centres wait for it.
+MINIMUM_AGE = 15
 
 # Target status -> the statuses a file may come from.
 ALLOWED_FROM: dict[Status, set[Status]] = {
     Status.ELIGIBLE: {Status.REGISTERED, Status.INELIGIBLE},
     Status.INELIGIBLE: {Status.REGISTERED, Status.ELIGIBLE},
-    Status.IN_PROGRAMME: {Status.ELIGIBLE},
+    # A project approved; back from the follow-up when the launched project ends while
+    # another approved one of the person still runs.
+    Status.IN_PROGRAMME: {Status.ELIGIBLE, Status.FOLLOWED_UP},
     Status.FOLLOWED_UP: {Status.IN_PROGRAMME},
-    Status.CLOSED: set(Status) - {Status.CLOSED},
+    # Closed by staff: a file that never entered the programme (the person left, died…).
+    Status.CLOSED: {Status.REGISTERED, Status.ELIGIBLE, Status.INELIGIBLE},
     Status.REGISTERED: {Status.CLOSED},
 }
+# Closed by the project workflow: the last running project closed or abandoned.
+END_OF_PROGRAMME_FROM = {Status.IN_PROGRAMME, Status.FOLLOWED_UP}
+# The statuses from which a project may be submitted: found eligible, or already in the
+# programme (a second project, whose previous funding the submission must justify).
+SUBMITTABLE_STATUSES = frozenset({Status.ELIGIBLE, Status.IN_PROGRAMME, Status.FOLLOWED_UP})
 
 
-def _move(*, beneficiary: Beneficiary, user: User, reason: str, to: Status) -> Beneficiary:
-    ensure_may_write(user, "beneficiaries.change_beneficiary", beneficiary)
+def already_funded(beneficiary: Beneficiary) -> bool:
+    """Whether a project of the person (or one they share) was ever approved: an approved
+    amount is set at approval only, and kept whatever happens to the project next."""
+    return (
+        beneficiary.projects.filter(approved_amount__isnull=False).exists()
+        or beneficiary.co_projects.filter(approved_amount__isnull=False).exists()
+    )
+
+
+def eligibility_problems(
+    beneficiary: Beneficiary, *, justification: str = "", check_funding: bool = True
+) -> list[str]:
+    """The eligibility rules, stated once: what stands between the file and "eligible"
+    (empty when nothing does). The file's page lists them; `mark_eligible` refuses on them."""
+    problems = []
+    if not beneficiary.has_consent:
+        problems.append(_("The data-processing consent is not recorded (nor, for a minor, "
+                          "the guardian's)."))
+    present = set(beneficiary.documents.values_list("kind", flat=True))
+    for kind in REQUIRED_DOCUMENTS:
+        if kind not in present:
+            problems.append(_("Missing document: %(kind)s.") % {"kind": kind.label})
+    today = timezone.localdate()
+    if beneficiary.release_date is None:
+        problems.append(_("The release date is not recorded."))
+    elif beneficiary.release_date > today:
+        problems.append(_("The release date is in the future."))
+    if beneficiary.birth_date and beneficiary.age_on(today) < MINIMUM_AGE:
+        problems.append(_("The person is under %(age)s, the minimum working age.")
+                        % {"age": MINIMUM_AGE})
+    if check_funding and already_funded(beneficiary) and not (justification or "").strip():
+        problems.append(_("The person already had a project funded: justify a new funding."))
+    return problems
+
+
+def ensure_eligible(beneficiary: Beneficiary, *, justification: str = "") -> None:
+    problems = eligibility_problems(beneficiary, justification=justification)
+    if problems:
+        raise ValidationError(problems, code="not_eligible")
+
+
+def ensure_file_eligible(beneficiary: Beneficiary) -> None:
+    """A project is submitted and approved only for a file found eligible (or already in
+    the programme)."""
+    if beneficiary.status not in SUBMITTABLE_STATUSES:
+        raise ValidationError(
+            _("The file of %(name)s is “%(status)s”: only a file found eligible may have a "
+              "project submitted or approved.") % {
+                "name": beneficiary.full_name, "status": beneficiary.get_status_display()},
+            code="file_not_eligible",
+        )
+
+
+def _move(
+    *, beneficiary: Beneficiary, user: User, reason: str, to: Status,
+    allowed_from: set[Status] | None = None, by_project: bool = False,
+) -> Beneficiary:
+    if not by_project:
+        # The project workflow (grants.services) has checked who may move the project, in
+        # the project's prefecture; the file follows its project wherever its person lives.
+        ensure_may_write(user, "beneficiaries.change_beneficiary", beneficiary)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason for this change.")}, code="no_reason")
     # The row lock serialises two people moving the same file at the same moment.
     beneficiary = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     current = Status(beneficiary.status)
-    if current not in ALLOWED_FROM[to]:
+    if current not in (ALLOWED_FROM[to] if allowed_from is None else allowed_from):
         raise ValidationError(
             _("A file cannot go from “%(current)s” to “%(target)s”.")
             % {"current": current.label, "target": to.label},
@@ -260,8 +340,18 @@ def _move(*, beneficiary: Beneficiary, user: User, reason: str, to: Status) -> B
 
 
 @transaction.atomic
-def mark_eligible(*, beneficiary: Beneficiary, user: User, reason: str) -> Beneficiary:
-    """The social inquiry found the person eligible (or a refusal was reconsidered)."""
+def mark_eligible(
+    *, beneficiary: Beneficiary, user: User, reason: str, justification: str = ""
+) -> Beneficiary:
+    """The social inquiry found the person eligible (or a refusal was reconsidered): only
+    when every eligibility rule holds; a previous funding needs `justification`."""
+    ensure_may_write(user, "beneficiaries.change_beneficiary", beneficiary)
+    ensure_eligible(beneficiary, justification=justification)
+    justification = (justification or "").strip()
+    if justification and (reason or "").strip():
+        reason = _("%(reason)s\nPrevious funding justified: %(justification)s") % {
+            "reason": reason.strip(), "justification": justification,
+        }
     return _move(beneficiary=beneficiary, user=user, reason=reason, to=Status.ELIGIBLE)
 
 
@@ -272,18 +362,30 @@ def mark_ineligible(*, beneficiary: Beneficiary, user: User, reason: str) -> Ben
 
 @transaction.atomic
 def enter_programme(*, beneficiary: Beneficiary, user: User, reason: str) -> Beneficiary:
-    """The person starts building a project; their consent must be on file."""
+    """A project of the person was approved (grants.services.approve_project); their
+    consent must be on file."""
     ensure_has_consent(beneficiary)
-    return _move(beneficiary=beneficiary, user=user, reason=reason, to=Status.IN_PROGRAMME)
+    return _move(beneficiary=beneficiary, user=user, reason=reason, to=Status.IN_PROGRAMME,
+                 by_project=True)
 
 
 @transaction.atomic
 def start_follow_up(*, beneficiary: Beneficiary, user: User, reason: str) -> Beneficiary:
-    return _move(beneficiary=beneficiary, user=user, reason=reason, to=Status.FOLLOWED_UP)
+    """The activity of their project was launched (grants.services.launch_project)."""
+    return _move(beneficiary=beneficiary, user=user, reason=reason, to=Status.FOLLOWED_UP,
+                 by_project=True)
+
+
+@transaction.atomic
+def end_programme(*, beneficiary: Beneficiary, user: User, reason: str) -> Beneficiary:
+    """Their last running project was closed (follow-up complete) or abandoned."""
+    return _move(beneficiary=beneficiary, user=user, reason=reason, to=Status.CLOSED,
+                 allowed_from=END_OF_PROGRAMME_FROM, by_project=True)
 
 
 @transaction.atomic
 def close_file(*, beneficiary: Beneficiary, user: User, reason: str) -> Beneficiary:
+    """Staff close a file that never entered the programme (the person left, declined…)."""
     return _move(beneficiary=beneficiary, user=user, reason=reason, to=Status.CLOSED)
 
 
@@ -292,14 +394,19 @@ def reopen_file(*, beneficiary: Beneficiary, user: User, reason: str) -> Benefic
     return _move(beneficiary=beneficiary, user=user, reason=reason, to=Status.REGISTERED)
 
 
-# Target status -> the one function that moves a file there (the status form offers these).
+# Target status -> the one function by which staff move a file there (the status form
+# offers these; the programme's moves belong to the project workflow).
 MOVES = {
     Status.ELIGIBLE: mark_eligible,
     Status.INELIGIBLE: mark_ineligible,
-    Status.IN_PROGRAMME: enter_programme,
-    Status.FOLLOWED_UP: start_follow_up,
     Status.CLOSED: close_file,
     Status.REGISTERED: reopen_file,
+}
+# Target status -> the one function by which the project workflow moves a file there.
+PROJECT_MOVES = {
+    Status.IN_PROGRAMME: enter_programme,
+    Status.FOLLOWED_UP: start_follow_up,
+    Status.CLOSED: end_programme,
 }
 
 

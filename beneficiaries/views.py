@@ -148,6 +148,12 @@ class BeneficiaryDetailView(ScopedBeneficiaryMixin, DetailView):
             "visits"
         ).order_by("created_at")
         kwargs["moves"] = services.possible_moves(beneficiary)
+        kwargs["Status"] = Beneficiary.Status
+        if kwargs["can_edit"] and Beneficiary.Status.ELIGIBLE in kwargs["moves"]:
+            # A previous funding is justified on the status form itself: not listed here.
+            kwargs["eligibility_problems"] = services.eligibility_problems(
+                beneficiary, check_funding=False
+            )
         return super().get_context_data(**kwargs)
 
 
@@ -193,6 +199,10 @@ class StatusChangeView(ScopedBeneficiaryMixin, FormView):
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "beneficiary": self.beneficiary}
+
+    def get_initial(self):
+        # The file's page links "Mark eligible" / "Mark ineligible" here with the move chosen.
+        return {"status": self.request.GET.get("status", "")}
 
     def form_valid(self, form):
         try:

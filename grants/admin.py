@@ -28,8 +28,11 @@ from .forms import BaseConventionPartnerFormSet
 from .funding import ensure_lead_partner_share
 from .models import (
     Amendment,
+    CommitteeDecision,
+    CommitteeSession,
     Convention,
     ConventionPartner,
+    DasOpinion,
     EquipmentItem,
     FrameworkAgreement,
     KitItem,
@@ -513,3 +516,53 @@ class EquipmentItemAdmin(LedgerAdminMixin, HistoryAdmin):
                 for line in ordered
             ])
         super().delete_queryset(request, queryset)
+
+
+# --- the DAS opinion and the committee's sessions: written by grants.services --------------
+
+class ReadOnlyDecisionAdmin(HistoryAdmin):
+    """Recorded through the officers' pages (`record_das_opinion`,
+    `record_committee_session`), which move the projects and commit the envelope with
+    them: here they are read, never written."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DasOpinion)
+class DasOpinionAdmin(ReadOnlyDecisionAdmin):
+    list_display = ["at", "project", "opinion", "officer"]
+    list_filter = ["opinion", "project__prefecture__region"]
+    search_fields = ["project__reference", "officer__username", "reason"]
+    list_select_related = ["project", "officer"]
+    date_hierarchy = "at"
+
+
+class CommitteeDecisionInline(ReadOnlyInline):
+    model = CommitteeDecision
+    fields = ["project", "decision", "convention", "amount", "reason"]
+    readonly_fields = fields
+
+
+@admin.register(CommitteeSession)
+class CommitteeSessionAdmin(ReadOnlyDecisionAdmin):
+    list_display = ["held_on", "minutes_number", "prefecture", "recorded_by"]
+    list_filter = ["prefecture__region", "prefecture"]
+    search_fields = ["minutes_number", "members", "decisions__project__reference"]
+    list_select_related = ["prefecture", "recorded_by"]
+    date_hierarchy = "held_on"
+    inlines = [CommitteeDecisionInline]
+
+
+@admin.register(CommitteeDecision)
+class CommitteeDecisionAdmin(ReadOnlyDecisionAdmin):
+    list_display = ["session", "project", "decision", "convention", "amount"]
+    list_filter = ["decision"]
+    search_fields = ["session__minutes_number", "project__reference", "reason"]
+    list_select_related = ["session", "project", "convention"]

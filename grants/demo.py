@@ -22,10 +22,28 @@ from reintegration.demo.console import console_language
 from reintegration.territories.models import Prefecture
 
 from . import funding, services
-from .models import Convention, EquipmentItem, FrameworkAgreement, KitItem, Partner, Project, Sector
+from .models import (
+    CommitteeDecision,
+    Convention,
+    DasOpinion,
+    EquipmentItem,
+    FrameworkAgreement,
+    KitItem,
+    Partner,
+    Project,
+    Sector,
+)
 
 TEMARA, RABAT = "04.501", "04.421"
 COMMITTEE_DECIDED_ON = datetime.date(2024, 10, 3)
+SECOND_SESSION_ON = datetime.date(2024, 10, 17)
+COMMITTEE_MEMBERS = (
+    "M. le Gouverneur de la préfecture, président\n"
+    "Chef de la Division de l'action sociale (DAS)\n"
+    "Représentant de la Fondation\n"
+    "Représentant de la Délégation de l'Entraide nationale"
+)
+DAS_REASON = "Dossier complet, étude de faisabilité concluante, devis conformes aux prix de référence."
 MAX_SHARE = Decimal("70")
 
 # name_fr, name_ar, name_en, kit: (designation, quantity, reference unit price in DH)
@@ -232,6 +250,7 @@ def seed(*, users, stdout) -> None:
     officers = {TEMARA: users["officer"], RABAT: users["officer_rabat"]}
 
     created = skipped = 0
+    sessions = {}
     for cin, title, sector_name, lines, cash_grant, state, minutes in PROJECTS:
         beneficiary = Beneficiary.objects.filter(cin=cin).select_related("prefecture").first()
         if beneficiary is None:
@@ -244,8 +263,9 @@ def seed(*, users, stdout) -> None:
             beneficiary, title, sectors[sector_name], lines, Decimal(cash_grant), staff[code]
         )
         _move(project, state, staff=staff[code], officer=officers[code], convention=conventions[code],
-              minutes=minutes)
+              minutes=minutes, sessions=sessions)
         created += 1
+    _hold_sessions(sessions)
     with console_language():
         message = _("Grants: %(sectors)s, %(conventions)s, %(projects)s.") % {
             "sectors": ngettext("%(count)s sector with its kit", "%(count)s sectors with their kits",
@@ -355,19 +375,35 @@ def _project(beneficiary, title, sector, lines, cash_grant, user) -> Project:
     return project
 
 
-def _move(project, state, *, staff, officer, convention, minutes) -> None:
+def _move(project, state, *, staff, officer, convention, minutes, sessions) -> None:
+    """Submit `project` and give it the DAS opinion its `state` asks; the approvals wait
+    in `sessions` (officer, minutes number -> decisions) for the committee's sessions."""
     if state == "draft":
         return
     justification = JUSTIFICATION if state == "submitted_again" else ""
     services.submit_project(project=project, user=staff, justification=justification)
     if state == "returned_approved":
-        services.return_project(project=project, officer=officer, reason=RETURN_REASON)
+        services.record_das_opinion(project=project, officer=officer,
+                                    opinion=DasOpinion.Opinion.RETURN, reason=RETURN_REASON)
         services.submit_project(project=project, user=staff)
+    if state in {"approved", "returned_approved", "submitted_again"}:
+        services.record_das_opinion(project=project, officer=officer,
+                                    opinion=DasOpinion.Opinion.FAVOURABLE, reason=DAS_REASON)
     if state in {"approved", "returned_approved"}:
-        services.approve_project(
-            project=project, officer=officer, convention=convention, amount=project.requested_amount,
-            reason=APPROVE_REASON, committee_minutes_number=minutes,
-            committee_decision_on=COMMITTEE_DECIDED_ON,
-        )
+        sessions.setdefault((officer, minutes), []).append(services.SessionDecision(
+            project=project, decision=CommitteeDecision.Decision.APPROVE, convention=convention,
+            amount=project.requested_amount, reason=APPROVE_REASON,
+        ))
     elif state == "rejected":
-        services.reject_project(project=project, officer=officer, reason=REJECT_REASON)
+        services.record_das_opinion(project=project, officer=officer,
+                                    opinion=DasOpinion.Opinion.UNFAVOURABLE, reason=REJECT_REASON)
+
+
+def _hold_sessions(sessions) -> None:
+    """One session of the committee per minutes number, deciding its files together."""
+    for (officer, minutes), decisions in sessions.items():
+        services.record_committee_session(
+            officer=officer, prefecture=decisions[0].project.prefecture,
+            held_on=COMMITTEE_DECIDED_ON if minutes != "PV-08/2024" else SECOND_SESSION_ON,
+            minutes_number=minutes, members=COMMITTEE_MEMBERS, decisions=decisions,
+        )

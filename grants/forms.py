@@ -15,9 +15,19 @@ from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import Beneficiary
 from reintegration.common.uploads import validate_document
+from reintegration.territories.models import Prefecture
 
 from .funding import shares_problem
-from .models import Convention, ConventionPartner, EquipmentItem, Partner, Project, Sector
+from .models import (
+    CommitteeDecision,
+    Convention,
+    ConventionPartner,
+    DasOpinion,
+    EquipmentItem,
+    Partner,
+    Project,
+    Sector,
+)
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY_ATTRS = {"min": "0", "step": "0.01", "inputmode": "decimal"}
@@ -379,3 +389,121 @@ class AmendmentApproveForm(forms.Form):
         help_text=_("At most the amount asked; the project's new ceiling."),
     )
     reason = forms.CharField(label=_("Reason"), widget=REASON_WIDGET)
+
+
+# --- the DAS opinion and the committee's session -----------------------------------------
+
+class DasOpinionForm(forms.Form):
+    opinion = forms.ChoiceField(
+        label=_("DAS opinion"), choices=DasOpinion.Opinion.choices, widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the DAS opinion.")},
+    )
+    reason = forms.CharField(label=_("Reason"), widget=REASON_WIDGET)
+
+
+class CommitteeSessionForm(forms.Form):
+    """The session itself: its date, its minutes and who sat."""
+
+    prefecture = forms.ModelChoiceField(label=_("Prefecture or province"), queryset=Prefecture.objects.none())
+    held_on = forms.DateField(label=_("Date of the session"), widget=DATE_WIDGET)
+    minutes_number = forms.CharField(label=_("Minutes number"), max_length=50)
+    members = forms.CharField(
+        label=_("Members present"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line: name and office (e.g. “Mr A. Alaoui, DAS chief”)."),
+    )
+
+    def __init__(self, *args, prefectures, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["prefecture"].queryset = prefectures
+        choices = list(prefectures[:2])
+        if len(choices) == 1:
+            self.initial.setdefault("prefecture", choices[0].pk)
+
+    def clean_held_on(self):
+        held_on = self.cleaned_data["held_on"]
+        if held_on > timezone.localdate():
+            raise ValidationError(_("The session's date cannot be in the future."), code="future")
+        return held_on
+
+
+class SessionDecisionForm(forms.Form):
+    """One file waiting for the committee: left for a later session, approved (convention
+    and amount) or refused, with the reason."""
+
+    LATER = ""
+    project = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        label=_("Decision"), required=False,
+        choices=[(LATER, _("Not decided in this session")), *CommitteeDecision.Decision.choices],
+    )
+    convention = forms.ModelChoiceField(
+        label=_("Convention"), queryset=Convention.objects.none(), required=False
+    )
+    amount = forms.DecimalField(
+        label=_("Approved amount (DH)"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+        required=False, widget=forms.NumberInput(attrs=MONEY_ATTRS),
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, projects: dict, conventions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.projects = projects
+        self.fields["convention"].queryset = conventions
+        self.fields["convention"].label_from_instance = lambda c: c.reference
+
+    @property
+    def project_obj(self):
+        key = self["project"].value()
+        try:
+            return self.projects.get(int(key))
+        except (TypeError, ValueError):
+            return None
+
+    def clean_project(self):
+        key = self.cleaned_data["project"]
+        if key not in self.projects:
+            raise ValidationError(_("This file is not waiting for a committee decision."), code="unknown")
+        return self.projects[key]
+
+    def clean(self):
+        cleaned = super().clean()
+        decision = cleaned.get("decision")
+        if decision and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Please write the reason."))
+        if decision == CommitteeDecision.Decision.APPROVE:
+            if cleaned.get("convention") is None:
+                self.add_error("convention", _("Choose the convention that funds it."))
+            if cleaned.get("amount") is None:
+                self.add_error("amount", _("Enter the approved amount."))
+            project = cleaned.get("project")
+            convention = cleaned.get("convention")
+            if project and convention and convention.prefecture_id != project.prefecture_id:
+                self.add_error("convention", _("The convention must be one of the project's prefecture."))
+        return cleaned
+
+
+class BaseSessionDecisionFormSet(forms.BaseFormSet):
+    def __init__(self, *args, projects: dict, conventions, **kwargs):
+        self.projects, self.conventions = projects, conventions
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "projects": self.projects, "conventions": self.conventions}
+
+    def clean(self):
+        if any(self.errors):
+            return
+        chosen = [form.cleaned_data for form in self.forms if form.cleaned_data.get("decision")]
+        if not chosen:
+            raise ValidationError(_("Choose at least one file decided in this session."), code="no_file")
+        keys = [data["project"].pk for data in chosen]
+        if len(keys) != len(set(keys)):
+            raise ValidationError(_("A file appears twice."), code="twice")
+
+    def decisions(self) -> list[dict]:
+        return [form.cleaned_data for form in self.forms if form.cleaned_data.get("decision")]
+
+
+SessionDecisionFormSet = forms.formset_factory(
+    SessionDecisionForm, formset=BaseSessionDecisionFormSet, extra=0, max_num=200, validate_max=True,
+)

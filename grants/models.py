@@ -518,6 +518,19 @@ class ProjectQuerySet(models.QuerySet):
     def submitted(self):
         return self.filter(status=Project.Status.SUBMITTED)
 
+    def awaiting_das_opinion(self):
+        """Submitted files the DAS has not given its opinion on since their submission."""
+        return self.submitted().exclude(models.Exists(
+            DasOpinion.objects.filter(project=OuterRef("pk"), at__gte=OuterRef("submitted_at"))
+        ))
+
+    def awaiting_committee(self):
+        """Submitted files with a favourable DAS opinion, waiting for the committee's session."""
+        return self.submitted().filter(models.Exists(DasOpinion.objects.filter(
+            project=OuterRef("pk"), at__gte=OuterRef("submitted_at"),
+            opinion=DasOpinion.Opinion.FAVOURABLE,
+        )))
+
     def ready_for_ceremony(self):
         """Approved projects whose every equipment line (at least one) is delivered."""
         lines = EquipmentItem.objects.filter(project=OuterRef("pk"))
@@ -1145,3 +1158,135 @@ class ConventionFigures(models.Model):
 
     def __str__(self) -> str:
         return str(self.convention_id)
+
+
+# --- the decision: the DAS opinion, then the CPDH committee's session --------------------
+
+class DasOpinionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return scope_filter(self, user, "project__prefecture")
+
+
+class DasOpinion(models.Model):
+    """The opinion of the prefecture's division of social action (DAS) on a submitted
+    file: favourable (the file waits for the CPDH committee's next session), unfavourable
+    (the file is rejected) or a return for correction."""
+
+    class Opinion(models.TextChoices):
+        FAVOURABLE = "favourable", _("Favourable")
+        UNFAVOURABLE = "unfavourable", _("Unfavourable")
+        RETURN = "return", _("Return for correction")
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="das_opinions", verbose_name=_("project")
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="das_opinions",
+        verbose_name=_("officer"),
+    )
+    opinion = models.CharField(_("opinion"), max_length=12, choices=Opinion.choices)
+    reason = models.TextField(_("reason"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = DasOpinionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("DAS opinion")
+        verbose_name_plural = _("DAS opinions")
+
+    def __str__(self) -> str:
+        return f"{self.project.reference}: {self.get_opinion_display()}"
+
+
+class CommitteeSessionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return scope_filter(self, user, "prefecture")
+
+
+class CommitteeSession(models.Model):
+    """One session of a prefecture's provincial committee (CPDH), deciding many files:
+    its minutes list every decision (`CommitteeDecision`)."""
+
+    prefecture = models.ForeignKey(
+        Prefecture, on_delete=models.PROTECT, related_name="committee_sessions",
+        verbose_name=_("prefecture or province"),
+    )
+    held_on = models.DateField(_("held on"))
+    minutes_number = models.CharField(_("minutes number"), max_length=50)
+    members = models.TextField(
+        _("members present"), blank=True,
+        help_text=_("One per line: name and office (e.g. “Mr A. Alaoui, DAS chief”)."),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = CommitteeSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+        verbose_name = _("committee session")
+        verbose_name_plural = _("committee sessions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prefecture", "minutes_number"], name="unique_session_minutes_number",
+                violation_error_message=_("A session of this prefecture already has these minutes."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.minutes_number} ({self.held_on:%d/%m/%Y})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("grants:committee_session_detail", args=[self.pk])
+
+    @property
+    def member_list(self) -> list[str]:
+        return [line.strip() for line in self.members.splitlines() if line.strip()]
+
+
+class CommitteeDecision(models.Model):
+    """The committee's decision on one file in one session; an approval commits its amount
+    on the convention (`grants.services.approve_project`, called by the session)."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", _("Approved")
+        REFUSE = "refuse", _("Refused")
+
+    session = models.ForeignKey(
+        CommitteeSession, on_delete=models.CASCADE, related_name="decisions",
+        verbose_name=_("committee session"),
+    )
+    project = models.OneToOneField(
+        Project, on_delete=models.PROTECT, related_name="committee_decision",
+        verbose_name=_("project"),
+    )
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
+    convention = models.ForeignKey(
+        Convention, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("convention"),
+    )
+    amount = MoneyField(_("approved amount (DH)"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["session", "pk"]
+        verbose_name = _("committee decision")
+        verbose_name_plural = _("committee decisions")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(decision="approve")
+                | (Q(amount__gt=0) & Q(convention__isnull=False)),
+                name="committee_approval_has_amount_and_convention",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session.minutes_number}: {self.project.reference} ({self.get_decision_display()})"

@@ -30,6 +30,8 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaries import services as file_services
+from beneficiaries.models import Beneficiary
 from reintegration.accounts.roles import Role
 from reintegration.accounts.scope import is_national
 from reintegration.common.mail import send_on_commit
@@ -40,8 +42,11 @@ from . import notifications
 from .models import (
     ZERO,
     Amendment,
+    CommitteeDecision,
+    CommitteeSession,
     Convention,
     ConventionFigures,
+    DasOpinion,
     EquipmentItem,
     Project,
     ProjectEvent,
@@ -198,6 +203,49 @@ def _move(project: Project, *, to_status: str, user, reason: str = "", fields=()
     project.save(update_fields=["status", "updated_at", *fields])
     record_event(project, from_status=from_status, to_status=to_status, user=user, reason=reason)
     return project
+
+
+# --- the beneficiary's pathway -------------------------------------------------------------
+
+# A project in one of these states keeps its beneficiary in the programme.
+RUNNING_STATUSES = frozenset({Status.APPROVED, Status.EQUIPPED, Status.ACTIVE})
+
+
+def pathway_status(beneficiary: Beneficiary) -> Beneficiary.Status | None:
+    """The status of the file its running projects imply: followed up while one of them is
+    launched, in the programme while one is approved or equipped; None when none runs
+    (the file is then registered, eligible, ineligible or closed by its own moves)."""
+    statuses = set(
+        Project.objects.filter(beneficiary=beneficiary, status__in=RUNNING_STATUSES)
+        .values_list("status", flat=True)
+    )
+    if Status.ACTIVE in statuses:
+        return Beneficiary.Status.FOLLOWED_UP
+    if statuses:
+        return Beneficiary.Status.IN_PROGRAMME
+    return None
+
+
+def follow_pathway(*, project: Project, user, reason: str) -> None:
+    """Move the beneficiary's file where its projects now put it, by the one function of
+    that move (beneficiaries.services): after an approval, a launch, a closure or an
+    abandonment of `project`. When no project of theirs runs any longer, the programme
+    ends for them (their file is closed)."""
+    beneficiary = Beneficiary.objects.get(pk=project.beneficiary_id)
+    target = pathway_status(beneficiary)
+    if target is None:
+        if beneficiary.status not in file_services.END_OF_PROGRAMME_FROM:
+            return
+        target = Beneficiary.Status.CLOSED
+    if beneficiary.status == target:
+        return
+    file_services.PROJECT_MOVES[target](beneficiary=beneficiary, user=user, reason=reason)
+    project.beneficiary.refresh_from_db(fields=["status", "closed_at"])
+
+
+def _pathway_reason(message: str, project: Project, reason: str = "") -> str:
+    text = message % {"reference": project.reference}
+    return f"{text} {reason.strip()}".strip()
 
 
 # --- the ledger: locks, figures and the rules of money -----------------------------------
@@ -405,6 +453,10 @@ def submit_project(*, project: Project, user, justification: str = "") -> Projec
     _ensure_may(user, "submit", project)
     target = _lock_and_check(project, "submit")
     errors = []
+    try:
+        file_services.ensure_file_eligible(project.beneficiary)
+    except ValidationError as error:
+        errors.extend(error.messages)
     if not project.beneficiary.has_consent:
         errors.append(_("The beneficiary's consent to the processing of their data is not recorded."))
     if not project.equipment_items.exists():
@@ -458,6 +510,7 @@ def approve_project(
         )
     if amount is None or amount <= 0:
         raise ValidationError({"amount": _("The approved amount must be more than zero.")})
+    file_services.ensure_file_eligible(Beneficiary.objects.get(pk=project.beneficiary_id))
     if not Convention.objects.visible_to(officer).filter(pk=convention.pk).exists():
         raise ValidationError({"convention": _("This convention is not one of your prefecture.")})
     requested = project.requested_amount
@@ -494,6 +547,8 @@ def approve_project(
         fields=["convention", "approved_amount", "committee_minutes_number", "committee_decision_on"],
     )
     refresh_convention_figures(conventions=[convention.pk])  # under the lock taken above
+    follow_pathway(project=project, user=officer,
+                   reason=_pathway_reason(_("Project %(reference)s approved."), project, reason))
     return project
 
 
@@ -547,6 +602,8 @@ def launch_project(*, project: Project, user, launched_on: datetime.date) -> Pro
     _move(project, to_status=target, user=user, fields=["launched_on"])
     for react in launch_hooks + launch_date_hooks:
         react(project=project)
+    follow_pathway(project=project, user=user,
+                   reason=_pathway_reason(_("Activity of project %(reference)s launched."), project))
     return project
 
 
@@ -555,7 +612,10 @@ def close_project(*, project: Project, user, reason: str) -> Project:
     _ensure_may(user, "close", project)
     target = _lock_and_check(project, "close")
     reason = _require_reason(reason)
-    return _move(project, to_status=target, user=user, reason=reason)
+    _move(project, to_status=target, user=user, reason=reason)
+    follow_pathway(project=project, user=user,
+                   reason=_pathway_reason(_("Project %(reference)s closed."), project, reason))
+    return project
 
 
 @transaction.atomic
@@ -563,8 +623,131 @@ def abandon_project(*, project: Project, user, reason: str) -> Project:
     _ensure_may(user, "abandon", project)
     target = _lock_and_check(project, "abandon")
     reason = _require_reason(reason)
-    return _move(project, to_status=target, user=user, reason=reason)
+    _move(project, to_status=target, user=user, reason=reason)
+    follow_pathway(project=project, user=user,
+                   reason=_pathway_reason(_("Project %(reference)s abandoned."), project, reason))
+    return project
 
+
+
+# --- the DAS opinion and the CPDH committee's session -------------------------------------
+
+def may_give_das_opinion(user, project: Project) -> bool:
+    return project.status == Status.SUBMITTED and may_act(user, "approve", project)
+
+
+@transaction.atomic
+def record_das_opinion(*, project: Project, officer, opinion: str, reason: str) -> DasOpinion:
+    """The DAS's opinion on a submitted file, with its reason: favourable, the file waits
+    for the committee's next session; unfavourable, it is rejected (`reject_project`);
+    a return for correction sends it back to staff (`return_project`). One opinion per
+    submission: a file corrected and submitted again gets a new one."""
+    _ensure_may(officer, "approve", project)
+    # The lock serialises two posts of the form: the second sees the opinion of the first.
+    project.refresh_from_db(from_queryset=Project.objects.select_for_update())
+    if project.status != Status.SUBMITTED:
+        raise ValidationError(_(
+            "This project is “%(status)s”: the DAS gives its opinion on submitted files only."
+        ) % {"status": project.get_status_display()}, code="invalid_transition")
+    reason = _require_reason(reason)
+    if opinion not in DasOpinion.Opinion.values:
+        raise ValidationError({"opinion": _("Choose the DAS opinion.")})
+    if DasOpinion.objects.filter(project=project, at__gte=project.submitted_at).exists():
+        raise ValidationError(
+            _("The DAS has already given its opinion on this file: it waits for the committee."),
+            code="invalid_transition",
+        )
+    recorded = DasOpinion.objects.create(project=project, officer=officer, opinion=opinion, reason=reason)
+    if opinion == DasOpinion.Opinion.UNFAVOURABLE:
+        reject_project(project=project, officer=officer, reason=reason)
+    elif opinion == DasOpinion.Opinion.RETURN:
+        return_project(project=project, officer=officer, reason=reason)
+    return recorded
+
+
+@dataclass(frozen=True)
+class SessionDecision:
+    """One file decided by a committee session: approved with `amount` on `convention`, or
+    refused; `reason` goes to the file's history."""
+
+    project: Project
+    decision: str
+    reason: str
+    convention: Convention | None = None
+    amount: Decimal | None = None
+
+
+@transaction.atomic
+def record_committee_session(
+    *, officer, prefecture, held_on: datetime.date, minutes_number: str, members: str,
+    decisions: list[SessionDecision],
+) -> CommitteeSession:
+    """A session of the CPDH committee deciding many files at once, all or nothing.
+
+    Each approval goes through `approve_project` (the convention's lock, the envelope and
+    every funding rule) with the session's minutes number and date; each refusal through
+    `reject_project`. If one file cannot be decided, nothing of the session is kept, and
+    the error names that file and why.
+    """
+    if not (officer.is_authenticated and officer.role in REVIEWER_ROLES):
+        raise PermissionDenied(_("Only an officer of the prefecture may record its committee's sessions."))
+    if not (is_national(officer) or officer.prefectures.filter(pk=prefecture.pk).exists()):
+        raise PermissionDenied(_("Only an officer of the prefecture may record its committee's sessions."))
+    errors = {}
+    minutes_number = (minutes_number or "").strip()
+    if not minutes_number:
+        errors["minutes_number"] = _("Enter the number of the session's minutes.")
+    elif CommitteeSession.objects.filter(prefecture=prefecture, minutes_number=minutes_number).exists():
+        errors["minutes_number"] = _("A session of this prefecture already has these minutes.")
+    if held_on is None:
+        errors["held_on"] = _("Enter the date of the session.")
+    elif held_on > timezone.localdate():
+        errors["held_on"] = _("The session's date cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+    if not decisions:
+        raise ValidationError(_("Choose at least one file decided in this session."), code="no_file")
+    # The projects, then their conventions, in the ledger's order: two sessions (or a
+    # session and an approval) never wait for each other in a cycle.
+    lock_ledger(projects=[d.project for d in decisions],
+                conventions=[d.convention for d in decisions if d.convention is not None])
+    session = CommitteeSession.objects.create(
+        prefecture=prefecture, held_on=held_on, minutes_number=minutes_number,
+        members=(members or "").strip(), recorded_by=officer,
+    )
+    for item in sorted(decisions, key=lambda d: d.project.pk):
+        project = item.project
+        try:
+            if project.prefecture_id != prefecture.pk:
+                raise ValidationError(_("it is not a file of this prefecture."))
+            if not Project.objects.awaiting_committee().filter(pk=project.pk).exists():
+                raise ValidationError(_("it is not waiting for a committee decision (a favourable "
+                                        "DAS opinion on its submission)."))
+            if item.decision == CommitteeDecision.Decision.APPROVE:
+                if item.convention is None:
+                    raise ValidationError(_("choose the convention that funds it."))
+                approve_project(
+                    project=project, officer=officer, convention=item.convention, amount=item.amount,
+                    reason=item.reason, committee_minutes_number=minutes_number,
+                    committee_decision_on=held_on,
+                )
+            elif item.decision == CommitteeDecision.Decision.REFUSE:
+                reject_project(project=project, officer=officer, reason=item.reason)
+            else:
+                raise ValidationError(_("choose the committee's decision."))
+        except ValidationError as error:
+            raise ValidationError(
+                _("File %(reference)s: %(errors)s Nothing of this session was recorded.") % {
+                    "reference": project.reference, "errors": " ".join(error.messages)},
+                code="session_refused",
+            ) from None
+        CommitteeDecision.objects.create(
+            session=session, project=project, decision=item.decision,
+            convention=item.convention if item.decision == CommitteeDecision.Decision.APPROVE else None,
+            amount=item.amount if item.decision == CommitteeDecision.Decision.APPROVE else None,
+            reason=item.reason,
+        )
+    return session
 
 
 # --- amendments -------------------------------------------------------------------------

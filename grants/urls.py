@@ -46,4 +46,10 @@ urlpatterns = [
     path("amendments/<int:pk>/withdraw/", views.AmendmentWithdrawView.as_view(), name="amendment_withdraw"),
     path("review/", views.ReviewQueueView.as_view(), name="review_queue"),
     path("review/<uuid:public_id>/", views.ProjectReviewView.as_view(), name="project_review"),
+    path("review/<uuid:public_id>/opinion/", views.DasOpinionView.as_view(), name="review_das_opinion"),
+    path("committee/", views.CommitteeSessionListView.as_view(), name="committee_session_list"),
+    path("committee/new/", views.CommitteeSessionCreateView.as_view(), name="review_committee_session"),
+    path("committee/<int:pk>/", views.CommitteeSessionDetailView.as_view(), name="committee_session_detail"),
+    path("committee/<int:pk>/minutes.pdf", views.CommitteeMinutesPdfView.as_view(),
+         name="committee_session_minutes"),
 ]

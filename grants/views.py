@@ -12,7 +12,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -21,33 +21,43 @@ from django.views import View
 from django.views.generic import CreateView, DetailView, FormView, ListView, UpdateView
 from django_filters.views import FilterView
 
+from beneficiaries import services as file_services
 from beneficiaries.models import Beneficiary
+from reintegration.accounts.scope import is_national
 from reintegration.audit.models import AccessLog, log_access
 from reintegration.common.exports import ExportMixin
 from reintegration.common.money import format_money
 from reintegration.common.pagination import ListPaginator
+from reintegration.common.pdf import pdf_response
 from reintegration.common.uploads import EXTENSIONS, sniff_content_type
 from reintegration.common.views import RememberFiltersMixin
+from reintegration.territories.models import Prefecture
 
 from . import funding, services
+from .documents import minutes_pdf
 from .exports import CONVENTION_COLUMNS, PROJECT_COLUMNS
 from .filters import ConventionFilter, ProjectFilter
 from .forms import (
     AmendmentApproveForm,
     AmendmentRequestForm,
     ApproveForm,
+    CommitteeSessionForm,
     ConventionForm,
     ConventionPartnerFormSet,
+    DasOpinionForm,
     EquipmentFormSet,
     LaunchForm,
     ProjectForm,
     ReasonForm,
+    SessionDecisionFormSet,
     SubmitForm,
     kit_lines,
 )
 from .models import (
     ZERO,
     Amendment,
+    CommitteeDecision,
+    CommitteeSession,
     Convention,
     ConventionPartner,
     EquipmentItem,
@@ -774,6 +784,8 @@ class ProjectSubmitView(TransitionView):
 
     def get_context_data(self, **kwargs):
         kwargs["checklist"] = submit_checklist(self.project)
+        # The button that cannot succeed is disabled, with the reason, before it is pressed.
+        kwargs["missing"] = [label for label, done in kwargs["checklist"] if not done]
         return super().get_context_data(**kwargs)
 
     def perform(self, form):
@@ -785,6 +797,8 @@ class ProjectSubmitView(TransitionView):
 
 def submit_checklist(project: Project) -> list[tuple[str, bool]]:
     return [
+        (_("The beneficiary's file is found eligible"),
+         project.beneficiary.status in file_services.SUBMITTABLE_STATUSES),
         (_("The beneficiary's consent is recorded"), project.beneficiary.has_consent),
         (_("At least one equipment line"), project.equipment_items.exists()),
         (_("The feasibility study is attached"), bool(project.feasibility_study)),
@@ -893,6 +907,9 @@ class ReviewQueueView(CrumbsMixin, PermissionRequiredMixin, ListView):
             Project.objects.visible_to(self.request.user)
             .submitted()
             .with_equipment_total()
+            .annotate(waits_for_committee=Exists(
+                Project.objects.awaiting_committee().filter(pk=OuterRef("pk"))
+            ))
             .select_related("beneficiary", "sector", "prefecture")
             .order_by("submitted_at", "pk")
         )
@@ -1256,3 +1273,190 @@ class ProjectEquipmentView(ScopedProjectMixin, View):
                 "request an amendment before ordering what goes beyond."
             ) % {"requested": format_money(money.requested), "approved": format_money(money.approved)})
         return HttpResponseRedirect(self.project.get_absolute_url())
+
+
+# --- the DAS opinion and the committee's sessions -------------------------------------------
+
+class DasOpinionView(ScopedProjectMixin, FormView):
+    """The officer records the DAS's opinion on a submitted file, with its reason."""
+
+    permission_required = "grants.add_dasopinion"
+    template_name = "grants/das_opinion.html"
+    form_class = DasOpinionForm
+
+    @property
+    def page_title(self):
+        return _("DAS opinion")
+
+    def get_crumbs(self):
+        return [(_("Review queue"), reverse("grants:review_queue")),
+                (self.project.reference, self.project.get_absolute_url()), (self.page_title, None)]
+
+    def get_context_data(self, **kwargs):
+        kwargs["allowed"] = services.may_give_das_opinion(self.request.user, self.project)
+        kwargs["opinions"] = self.project.das_opinions.select_related("officer")
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.record_das_opinion(
+                project=self.project, officer=self.request.user,
+                opinion=form.cleaned_data["opinion"], reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            if getattr(error, "code", None) == "invalid_transition":
+                messages.error(self.request, " ".join(error.messages))
+                return HttpResponseRedirect(self.project.get_absolute_url())
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("DAS opinion on project %(reference)s recorded.") % {
+            "reference": self.project.reference})
+        return HttpResponseRedirect(reverse("grants:review_queue"))
+
+
+def session_crumbs(session: CommitteeSession | None = None) -> list[tuple[str, str | None]]:
+    crumbs = [(_("Committee sessions"), reverse("grants:committee_session_list"))]
+    if session is not None:
+        crumbs.append((session.minutes_number, session.get_absolute_url()))
+    return crumbs
+
+
+class CommitteeSessionListView(CrumbsMixin, PermissionRequiredMixin, ListView):
+    permission_required = "grants.view_committeesession"
+    raise_exception = True
+    template_name = "grants/committee_session_list.html"
+    context_object_name = "sessions"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return (
+            CommitteeSession.objects.visible_to(self.request.user)
+            .select_related("prefecture")
+            .annotate(
+                approved=Count("decisions", filter=Q(decisions__decision=CommitteeDecision.Decision.APPROVE)),
+                refused=Count("decisions", filter=Q(decisions__decision=CommitteeDecision.Decision.REFUSE)),
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        kwargs["may_record"] = user.has_perm("grants.add_committeesession")
+        if kwargs["may_record"]:
+            kwargs["waiting"] = Project.objects.visible_to(user).awaiting_committee().count()
+        return super().get_context_data(**kwargs)
+
+    def get_crumbs(self):
+        return [(_("Committee sessions"), None)]
+
+
+class CommitteeSessionCreateView(CrumbsMixin, PermissionRequiredMixin, View):
+    """One form for a whole session: its date, minutes and members, and a line per file
+    with a favourable DAS opinion waiting in the officer's prefectures."""
+
+    permission_required = "grants.add_committeesession"
+    raise_exception = True
+    template_name = "grants/committee_session_form.html"
+
+    def waiting(self) -> dict[int, Project]:
+        projects = (
+            Project.objects.visible_to(self.request.user).awaiting_committee()
+            .with_equipment_total()
+            .select_related("beneficiary", "sector", "prefecture")
+            .order_by("submitted_at", "pk")
+        )
+        return {project.pk: project for project in projects}
+
+    def conventions(self):
+        return Convention.objects.visible_to(self.request.user).filter(status=Convention.Status.ACTIVE)
+
+    def prefectures(self):
+        user = self.request.user
+        return Prefecture.objects.all() if is_national(user) else user.prefectures.all()
+
+    def forms(self, data=None):
+        projects = self.waiting()
+        session_form = CommitteeSessionForm(data, prefectures=self.prefectures())
+        formset = SessionDecisionFormSet(
+            data, prefix="files", projects=projects, conventions=self.conventions(),
+            initial=[{"project": pk, "amount": project.requested_amount} for pk, project in projects.items()],
+        )
+        return session_form, formset
+
+    def render(self, session_form, formset, status=200):
+        context = {
+            "form": session_form, "formset": formset,
+            "page_title": _("Record a committee session"),
+            "crumbs": [*session_crumbs(), (_("New session"), None)],
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, *args, **kwargs):
+        return self.render(*self.forms())
+
+    def post(self, request, *args, **kwargs):
+        session_form, formset = self.forms(request.POST)
+        if not (session_form.is_valid() and formset.is_valid()):
+            return self.render(session_form, formset)
+        data = session_form.cleaned_data
+        try:
+            session = services.record_committee_session(
+                officer=request.user, prefecture=data["prefecture"], held_on=data["held_on"],
+                minutes_number=data["minutes_number"], members=data["members"],
+                decisions=[
+                    services.SessionDecision(
+                        project=item["project"], decision=item["decision"], reason=item["reason"],
+                        convention=item.get("convention"), amount=item.get("amount"),
+                    )
+                    for item in formset.decisions()
+                ],
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                put_errors_on_form(session_form, error)
+            else:
+                messages.error(request, " ".join(error.messages))
+            return self.render(session_form, formset)
+        messages.success(request, _("Session %(number)s recorded: %(count)s file(s) decided.") % {
+            "number": session.minutes_number, "count": session.decisions.count()})
+        return HttpResponseRedirect(session.get_absolute_url())
+
+
+class ScopedSessionMixin(CrumbsMixin, PermissionRequiredMixin):
+    permission_required = "grants.view_committeesession"
+    raise_exception = True
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.session = get_object_or_404(
+                CommitteeSession.objects.visible_to(request.user).select_related("prefecture", "recorded_by"),
+                pk=kwargs["pk"],
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def decisions(self):
+        return self.session.decisions.select_related(
+            "project__beneficiary", "project__sector", "convention"
+        ).order_by("project__reference")
+
+
+class CommitteeSessionDetailView(ScopedSessionMixin, View):
+    template_name = "grants/committee_session_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        decisions = list(self.decisions())
+        approved = [d for d in decisions if d.decision == CommitteeDecision.Decision.APPROVE]
+        return render(request, self.template_name, {
+            "session": self.session, "decisions": decisions,
+            "approved_total": sum((d.amount for d in approved), ZERO),
+            "approved_count": len(approved),
+            "crumbs": [*session_crumbs(), (self.session.minutes_number, None)],
+        })
+
+
+class CommitteeMinutesPdfView(ScopedSessionMixin, View):
+    """The session's minutes, French and Arabic side by side, through the one PDF pipeline."""
+
+    def get(self, request, *args, **kwargs):
+        document = minutes_pdf(self.session, list(self.decisions()))
+        log_access(request, AccessLog.Action.PDF, self.session, detail="committee minutes")
+        return pdf_response(document)

@@ -30,6 +30,8 @@ SECTIONS = [
             _("Income-generating projects and their equipment."), "grants.view_project"),
     Section("grants:review_queue", _("Review queue"), "bi-clipboard-check",
             _("Projects waiting for your decision."), "grants.add_review"),
+    Section("grants:committee_session_list", _("Committee sessions"), "bi-people",
+            _("CPDH committee sessions and their decisions."), "grants.view_committeesession"),
     Section("grants:amendment_list", _("Amendments"), "bi-pencil-square",
             _("Changes of approved amounts waiting for your decision."), "grants.change_amendment"),
     Section("grants:convention_list", _("Conventions"), "bi-bank",

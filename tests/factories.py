@@ -11,6 +11,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from beneficiaries.models import Beneficiary, BeneficiaryDocument, PenitentiaryEstablishment
+from beneficiaries.services import REQUIRED_DOCUMENTS
 from cases.models import ContactPreference, FileTransfer, Grievance, Referral, SmsMessage
 from ceremonies.models import (
     Attendance,
@@ -25,8 +26,11 @@ from followup.models import FollowUpVisit
 from followup.services import refresh_outcome
 from grants.models import (
     Amendment,
+    CommitteeDecision,
+    CommitteeSession,
     Convention,
     ConventionPartner,
+    DasOpinion,
     EquipmentItem,
     FrameworkAgreement,
     KitItem,
@@ -36,7 +40,7 @@ from grants.models import (
     Review,
     Sector,
 )
-from grants.services import refresh_convention_figures
+from grants.services import pathway_status, refresh_convention_figures
 from procurement.models import Disbursement, PurchaseOrder, Quote, Supplier, SupplierBankChange
 from reintegration.accounts.models import User
 from reintegration.audit.models import AccessLog
@@ -120,6 +124,13 @@ class DocumentFactory(factory.django.DjangoModelFactory):
     content_type = "application/pdf"
     file = factory.django.FileField(filename="id.pdf", data=b"%PDF-1.4\n%test\n")
     original_name = "id.pdf"
+
+
+def required_documents(beneficiary):
+    """The documents the eligibility rules ask for (beneficiaries.services.REQUIRED_DOCUMENTS)."""
+    for kind in REQUIRED_DOCUMENTS:
+        DocumentFactory(beneficiary=beneficiary, kind=kind)
+    return beneficiary
 
 
 class PartnerFactory(factory.django.DjangoModelFactory):
@@ -213,7 +224,26 @@ class ProjectFactory(factory.django.DjangoModelFactory):
         project = super()._create(model_class, *args, **kwargs)
         # As every door that funds a project, pays it or invoices its equipment does.
         refresh_convention_figures(conventions=[project.convention_id])
+        pathway_as_the_project_implies(project)
         return project
+
+
+def pathway_as_the_project_implies(project) -> None:
+    """Put the beneficiary's file where the workflow would have put it for a project made
+    in this state: eligible before approval (a registered file only), then as its running
+    projects imply, closed once none runs (grants.services.follow_pathway)."""
+    beneficiary = project.beneficiary
+    status = beneficiary.status
+    implied = pathway_status(beneficiary)
+    if implied is not None:
+        status = implied
+    elif project.status in {Project.Status.CLOSED, Project.Status.ABANDONED}:
+        status = Beneficiary.Status.CLOSED
+    elif status == Beneficiary.Status.REGISTERED:
+        status = Beneficiary.Status.ELIGIBLE
+    if status != beneficiary.status:
+        Beneficiary.objects.filter(pk=beneficiary.pk).update(status=status)
+        beneficiary.status = status
 
 
 class EquipmentItemFactory(factory.django.DjangoModelFactory):
@@ -285,18 +315,6 @@ class DisbursementFactory(factory.django.DjangoModelFactory):
         payment = super()._create(model_class, *args, **kwargs)
         refresh_convention_figures(conventions=[payment.project.convention_id])
         return payment
-
-
-class AmendmentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Amendment
-
-    project = factory.SubFactory(ProjectFactory)
-    previous_amount = Decimal("40000.00")
-    requested_amount = Decimal("45000.00")
-    previous_cash_grant = Decimal("5000.00")
-    reason = "Le prix du four a augmenté depuis le devis."
-    requested_by = factory.SubFactory(UserFactory)
 
 
 class FollowUpVisitFactory(factory.django.DjangoModelFactory):
@@ -390,6 +408,51 @@ class AccessLogFactory(factory.django.DjangoModelFactory):
     object_id = "00000000-0000-0000-0000-000000000001"
     ip_address = "10.0.0.1"
     path = "/beneficiaries/00000000-0000-0000-0000-000000000001/"
+
+
+class AmendmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Amendment
+
+    project = factory.SubFactory(
+        ProjectFactory, status=Project.Status.APPROVED, convention=factory.SubFactory(ConventionFactory),
+        approved_amount=Decimal("20000.00"),
+    )
+    previous_amount = Decimal("20000.00")
+    requested_amount = Decimal("25000.00")
+    previous_cash_grant = Decimal("5000.00")
+    reason = "Hausse du prix du four."
+    requested_by = factory.SubFactory(UserFactory)
+
+
+class DasOpinionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DasOpinion
+
+    project = factory.SubFactory(ProjectFactory, status=Project.Status.SUBMITTED)
+    officer = factory.SubFactory(UserFactory)
+    opinion = DasOpinion.Opinion.FAVOURABLE
+    reason = "Dossier complet, projet viable."
+
+
+class CommitteeSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CommitteeSession
+
+    prefecture = factory.LazyFunction(prefecture)
+    held_on = datetime.date(2024, 10, 3)
+    minutes_number = factory.Sequence(lambda n: f"PV-{n + 1:02d}/2024")
+    members = "M. le Gouverneur, président\nChef de la DAS"
+
+
+class CommitteeDecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CommitteeDecision
+
+    session = factory.SubFactory(CommitteeSessionFactory)
+    project = factory.SubFactory(ProjectFactory, status=Project.Status.REJECTED)
+    decision = CommitteeDecision.Decision.REFUSE
+    reason = "Étude de marché insuffisante."
 
 
 class ProjectEventFactory(factory.django.DjangoModelFactory):

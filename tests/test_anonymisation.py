@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from beneficiaries import services as file_services
 from beneficiaries.models import Beneficiary
 from ceremonies import documents
 from ceremonies.models import Ceremony, CeremonyPhoto, Handover
@@ -146,8 +145,8 @@ def leave_traces_everywhere(client, person: Beneficiary) -> None:
             user=admin, content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk),
             object_repr=str(obj)[:200], action_flag=CHANGE, change_message="[]",
         )
+    # Closing the last project ends the programme: the file is closed with it.
     project_services.close_project(project=project, user=staff, reason="Activité stable, suivi terminé.")
-    file_services.close_file(beneficiary=person, user=staff, reason="Fin de l'accompagnement.")
     Beneficiary.objects.filter(pk=person.pk).update(
         closed_at=timezone.now() - datetime.timedelta(days=365 * 11)
     )

@@ -31,6 +31,7 @@ from .factories import (
     ProjectFactory,
     UserFactory,
     prefecture,
+    required_documents,
 )
 
 pytestmark = pytest.mark.django_db
@@ -472,7 +473,11 @@ def test_the_auditor_sees_the_masked_national_id_and_no_detention_record(client_
 def test_the_timeline_shows_registration_edits_status_changes_documents_and_projects(
         client_for, staff, temara):
     beneficiary = services.create_beneficiary(user=staff, fields=model_fields(form_data(temara)))
-    services.update_beneficiary(beneficiary=beneficiary, user=staff, fields={"skills": "Soudure"})
+    beneficiary = services.update_beneficiary(beneficiary=beneficiary, user=staff, fields={
+        "skills": "Soudure", "release_date": datetime.date(2023, 3, 1),
+        "consent_signed_on": datetime.date(2024, 1, 10),
+    })
+    required_documents(beneficiary)
     services.mark_eligible(beneficiary=beneficiary, user=staff, reason="Enquête sociale favorable")
     services.add_document(beneficiary=beneficiary, user=staff, kind="photo",
                           file=upload("moi.png", png(), "image/png"))
@@ -519,7 +524,7 @@ def test_an_edit_cannot_take_another_files_national_id(client_for, staff, temara
 # --- status ---------------------------------------------------------------------------
 
 def test_a_status_change_needs_a_reason_and_is_recorded(client_for, staff):
-    beneficiary = BeneficiaryFactory()
+    beneficiary = required_documents(BeneficiaryFactory())
     url = reverse("beneficiaries:status", args=[beneficiary.public_id])
     client = client_for(staff)
 
@@ -538,7 +543,7 @@ def test_a_status_change_needs_a_reason_and_is_recorded(client_for, staff):
 
 
 def test_a_long_reason_is_kept_whole(staff):
-    beneficiary = BeneficiaryFactory()
+    beneficiary = required_documents(BeneficiaryFactory())
     reason = "Enquête sociale favorable. " * 20
     services.mark_eligible(beneficiary=beneficiary, user=staff, reason=reason)
     assert beneficiary.history.latest().history_change_reason == reason.strip()

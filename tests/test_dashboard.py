@@ -149,8 +149,11 @@ def test_beneficiaries_by_status_and_sex_in_the_officers_prefecture(client_for, 
     counts = figures["beneficiaries"]
     assert counts["total"] == 3
     assert dict(counts["by_sex"]) == {fr(MALE): 2, fr(FEMALE): 1}
-    assert dict(counts["by_status"])[fr(Beneficiary.Status.REGISTERED.label)] == 2
+    # The pathway as the projects imply it: the two launched projects' beneficiaries are
+    # followed up, the one whose project is submitted was found eligible.
+    assert dict(counts["by_status"])[fr(Beneficiary.Status.FOLLOWED_UP.label)] == 2
     assert dict(counts["by_status"])[fr(Beneficiary.Status.ELIGIBLE.label)] == 1
+    assert dict(counts["by_status"])[fr(Beneficiary.Status.REGISTERED.label)] == 0
 
 
 def test_projects_by_status_and_sector(client_for, staff, world):

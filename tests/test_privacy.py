@@ -242,6 +242,8 @@ def test_the_retention_period_runs_from_the_closure_whatever_is_edited_afterward
 
 
 def test_closing_a_file_records_the_moment_and_reopening_it_clears_it(person, staff):
+    # Closed with its project (its pathway): reopened, then closed by staff.
+    services.reopen_file(beneficiary=person, user=staff, reason="Nouvelle demande.")
     services.close_file(beneficiary=person, user=staff, reason="Parti à l'étranger.")
     person.refresh_from_db()
     assert timezone.now() - person.closed_at < datetime.timedelta(minutes=1)
@@ -258,6 +260,7 @@ def test_a_file_reopened_and_closed_again_counts_from_its_last_closure(person, s
 
 
 def test_files_closed_before_the_closure_date_existed_get_their_last_move_to_closed(person, staff):
+    services.reopen_file(beneficiary=person, user=staff, reason="Nouvelle demande.")
     person = services.close_file(beneficiary=person, user=staff, reason="Parti à l'étranger.")
     closed_on = person.history.latest().history_date
     person.skills = "Pâtisserie"

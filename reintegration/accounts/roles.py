@@ -29,7 +29,9 @@ _STAFF_WRITES = {
     "followup": ["followupvisit"],
     "cases": ["*"],
 }
-_OFFICER_WRITES = {"grants": ["review", "amendment:change"]}
+_OFFICER_WRITES = {
+    "grants": ["review", "amendment:change", "dasopinion", "committeesession", "committeedecision"],
+}
 _READ_APPS = [
     "territories", "beneficiaries", "grants", "procurement", "ceremonies", "followup", "cases",
 ]

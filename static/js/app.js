@@ -1,5 +1,11 @@
 // Small behaviours shared by every page; no inline scripts (the CSP forbids them).
 document.addEventListener("DOMContentLoaded", () => {
+  // Errors in sight: a refused action's message, at the top of the page, takes the focus
+  // (a screen reader reads it) unless the person is already typing somewhere.
+  const alerts = document.querySelector("[data-focus-on-load]");
+  if (alerts && (!document.activeElement || document.activeElement === document.body)) {
+    alerts.focus();
+  }
   document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
     select.addEventListener("change", () => select.form.submit());
   });

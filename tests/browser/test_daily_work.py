@@ -19,7 +19,7 @@ from .tools import exactly, pdf_bytes
 
 def test_a_list_remembers_its_filters_until_they_are_cleared(page, live_server, login, staff):
     amrani = BeneficiaryFactory(last_name="Amrani", status=Beneficiary.Status.ELIGIBLE)
-    zaki = BeneficiaryFactory(last_name="Zaki", status=Beneficiary.Status.REGISTERED)
+    zaki = BeneficiaryFactory(last_name="Zaki", status=Beneficiary.Status.INELIGIBLE)
     ProjectFactory(beneficiary=amrani, title="Atelier de couture", status=Project.Status.SUBMITTED)
     ProjectFactory(beneficiary=zaki, title="Boulangerie", status=Project.Status.DRAFT)
     page.set_default_timeout(10_000)

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from beneficiaries.models import Beneficiary
 from grants.models import Convention, Project
 from procurement.models import PurchaseOrder
 from reintegration.accounts.models import User
@@ -53,7 +54,10 @@ def figure(page, label: str) -> Decimal:
 def test_the_issue_s_scenario_stops_at_the_order_that_would_overspend(as_demo_user, screenshot):
     call_command("seed_demo", stdout=io.StringIO())
     convention = Convention.objects.get(reference=REFERENCE)
-    beneficiary = BeneficiaryFactory(prefecture=prefecture("04.501"), last_name="Senhaji", first_name="Anas")
+    beneficiary = BeneficiaryFactory(
+        prefecture=prefecture("04.501"), last_name="Senhaji", first_name="Anas",
+        status=Beneficiary.Status.ELIGIBLE,  # found eligible: its project may be submitted
+    )
 
     # --- staff write the project: 100,000 DH of equipment and a 10,000 DH cash grant ---
     staff = as_demo_user("staff")

@@ -81,8 +81,11 @@ def test_a_file_goes_from_intake_to_the_verified_certificate(
     agent.get_by_label(exactly("Téléphone")).fill("0612345678")
     agent.get_by_label(exactly("Préfecture ou province de résidence")).select_option(label="Skhirate-Témara")
     agent.get_by_label(exactly("Consentement au traitement des données signé le")).fill("2024-10-01")
+    agent.get_by_label(exactly("Date de libération")).fill("2023-06-30")
     agent.get_by_label(exactly("Copie de la CIN")).set_input_files(
         upload("cin.pdf", pdf_bytes(), "application/pdf"))
+    agent.get_by_label(exactly("Attestation de libération")).set_input_files(
+        upload("liberation.pdf", pdf_bytes(), "application/pdf"))
     agent.get_by_label(exactly("Formulaire de consentement signé")).set_input_files(
         upload("consentement.pdf", pdf_bytes(), "application/pdf"))
     agent.get_by_label(exactly("Photo")).set_input_files(upload("photo.png", png_bytes(), "image/png"))
@@ -91,9 +94,15 @@ def test_a_file_goes_from_intake_to_the_verified_certificate(
     expect(agent.locator(".alert-success")).to_contain_text("enregistré")
     beneficiary = Beneficiary.objects.get(last_name="Bennani")
     assert beneficiary.cin == "AE123456" and beneficiary.consent_signed_on == datetime.date(2024, 10, 1)
-    assert beneficiary.documents.count() == 3
-    expect(agent.locator("#documents-heading + ul li")).to_have_count(3)
+    assert beneficiary.documents.count() == 4
+    expect(agent.locator("#documents-heading + ul li")).to_have_count(4)
     screenshot(agent, "flow-02-beneficiary-detail-fr")
+
+    # --- the social inquiry finds the file eligible (issue 21: before any submission) --
+    agent.get_by_role("link", name="Reconnaître éligible").click()
+    agent.get_by_label(exactly("Motif")).fill("Enquête sociale favorable.")
+    agent.locator("main form [type=submit]").click()
+    expect(agent.locator("#page-alerts")).to_contain_text("Éligible")
 
     # --- a project with three equipment lines, submitted -----------------------------
     agent.goto(reverse("grants:project_create"))
