@@ -35,6 +35,7 @@ from .filters import CeremonyFilter
 from .forms import AddProjectsForm, CeremonyForm, GuestFormSet, PhotoForm, ReasonForm, SignedCopyForm
 from .models import Ceremony, CeremonyPhoto, Handover
 from .ratelimit import too_many_requests
+from .tasks import start_documents_job
 
 EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
@@ -328,13 +329,15 @@ class HoldView(CeremonyMixin, View):
             for message in error.messages:
                 messages.error(request, message)
         else:
-            # Rendered once, now that their content is frozen; the downloads serve them.
-            documents.issue_documents(self.ceremony)
+            # Rendered once, now that their content is frozen, by a worker (inline without
+            # one): the job's page shows them made one by one, then the bundle.
+            job = start_documents_job(ceremony=self.ceremony, user=request.user)
             messages.success(request, ngettext(
                 "Ceremony held: %(count)s certificate issued.",
                 "Ceremony held: %(count)s certificates issued.",
                 len(handovers),
             ) % {"count": len(handovers)})
+            return redirect("jobs:detail", public_id=job.public_id)
         return self.back()
 
 

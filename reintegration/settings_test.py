@@ -22,6 +22,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-MEDIA_ROOT = tempfile.mkdtemp(prefix="reinsertion-test-media-")
+# A Celery worker started by the tests (tests/workers.py) shares the suite's folder.
+MEDIA_ROOT = os.environ.get("DJANGO_TEST_MEDIA_ROOT") or tempfile.mkdtemp(prefix="reinsertion-test-media-")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
+# Tasks run inline, as without Redis, even where REDIS_URL is set (CI): a test that holds a
+# ceremony finds its certificates when the request returns. The tests of the real worker
+# send them to Redis instead (tests/workers.py).
+CELERY_TASK_ALWAYS_EAGER = True

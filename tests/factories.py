@@ -33,6 +33,7 @@ from grants.models import (
 from grants.services import refresh_convention_figures, refresh_outcome
 from reintegration.accounts.models import User
 from reintegration.audit.models import AccessLog
+from reintegration.jobs.models import Job
 from reintegration.sequences.models import next_number
 from reintegration.territories.models import Prefecture, Region
 
@@ -350,6 +351,19 @@ class AccessLogFactory(factory.django.DjangoModelFactory):
     object_id = "00000000-0000-0000-0000-000000000001"
     ip_address = "10.0.0.1"
     path = "/beneficiaries/00000000-0000-0000-0000-000000000001/"
+
+
+class JobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Job
+
+    kind = Job.Kind.CEREMONY_DOCUMENTS
+    task = "ceremonies.issue_documents"
+    title = "Attestations de la cérémonie de Témara"
+    started_by = factory.SubFactory(UserFactory)
+    total = 7
+    done = 3
+    status = Job.Status.RUNNING
 
 
 class ProjectEventFactory(factory.django.DjangoModelFactory):
