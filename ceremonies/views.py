@@ -9,7 +9,7 @@ officers, the auditor) get 403 on the pages that change something.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -28,6 +28,7 @@ from reintegration.audit.models import AccessLog, log_access
 from reintegration.common.exports import ExportMixin
 from reintegration.common.money import format_money
 from reintegration.common.pagination import ListPaginator
+from reintegration.jobs.models import Job
 
 from . import documents, services
 from .exports import CEREMONY_COLUMNS
@@ -35,7 +36,7 @@ from .filters import CeremonyFilter
 from .forms import AddProjectsForm, CeremonyForm, GuestFormSet, PhotoForm, ReasonForm, SignedCopyForm
 from .models import Ceremony, CeremonyPhoto, Handover
 from .ratelimit import too_many_requests
-from .tasks import start_documents_job
+from .tasks import start_hold_job
 
 EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
@@ -317,28 +318,40 @@ class RemoveProjectView(CeremonyMixin, View):
 
 
 class HoldView(CeremonyMixin, View):
-    """The ceremony took place: certificates are issued, projects become equipped."""
+    """The ceremony took place: certificates are issued, projects become equipped, the
+    documents are made. A job does it (ceremonies/tasks.py), in a worker with Redis: the
+    page answers at once and the job's page shows the certificates made one by one."""
 
     permission_required = "ceremonies.change_ceremony"
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        try:
-            handovers = services.hold_ceremony(ceremony=self.ceremony, user=request.user)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+        if not services.may_manage(request.user, self.ceremony):
+            raise PermissionDenied
+        if self.ceremony.status == Ceremony.Status.HELD:
+            messages.error(request, _("This ceremony has already been marked as held."))
+            return self.back()
+        job = start_hold_job(ceremony=self.ceremony, user=request.user)
+        self.ceremony.refresh_from_db(fields=["status"])
+        if self.ceremony.status != Ceremony.Status.HELD:
+            if job.status == Job.Status.FAILED:
+                # Run inline and refused (no project, a future date…): as before, on the
+                # ceremony's page.
+                messages.error(request, job.error)
+                return self.back()
+            messages.info(request, ngettext(
+                "The ceremony is being held: %(count)s certificate to issue.",
+                "The ceremony is being held: %(count)s certificates to issue.",
+                job.total,
+            ) % {"count": job.total})
         else:
-            # Rendered once, now that their content is frozen, by a worker (inline without
-            # one): the job's page shows them made one by one, then the bundle.
-            job = start_documents_job(ceremony=self.ceremony, user=request.user)
+            count = self.ceremony.handovers.count()
             messages.success(request, ngettext(
                 "Ceremony held: %(count)s certificate issued.",
                 "Ceremony held: %(count)s certificates issued.",
-                len(handovers),
-            ) % {"count": len(handovers)})
-            return redirect("jobs:detail", public_id=job.public_id)
-        return self.back()
+                count,
+            ) % {"count": count})
+        return redirect("jobs:detail", public_id=job.public_id)
 
 
 class PhotoUploadView(CeremonyMixin, FormView):

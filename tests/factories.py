@@ -358,7 +358,7 @@ class JobFactory(factory.django.DjangoModelFactory):
         model = Job
 
     kind = Job.Kind.CEREMONY_DOCUMENTS
-    task = "ceremonies.issue_documents"
+    task = "ceremonies.hold_ceremony"
     title = "Attestations de la cérémonie de Témara"
     started_by = factory.SubFactory(UserFactory)
     total = 7

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from celery import current_app, shared_task
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, InterfaceError, connection, transaction
+from django.db import DatabaseError, InterfaceError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -129,13 +129,10 @@ def job_task(name: str) -> Callable:
             if job is None:
                 return
             try:
-                # Inside a transaction already (run inline by a test or a command), a
-                # savepoint: a database error leaves the caller's transaction usable.
-                if connection.in_atomic_block:
-                    with transaction.atomic():
-                        result_url = function(job)
-                else:
-                    result_url = function(job)
+                # No transaction around the whole run: each step commits on its own
+                # (the hold, each batch of certificates), so its page sees it move, and a
+                # retry starts from the last step done.
+                result_url = function(job)
             except ValidationError as error:
                 fail(job, " ".join(error.messages))
             except TRANSIENT_ERRORS as error:
