@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+import uuid
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production")
 # The suite tests the production settings, whatever the shell or the Makefile (which
@@ -30,3 +31,6 @@ ALLOWED_HOSTS = ["*"]
 # ceremony finds its certificates when the request returns. The tests of the real worker
 # send them to Redis instead (tests/workers.py).
 CELERY_TASK_ALWAYS_EAGER = True
+# A queue of this run's own (inherited by the worker it starts): another run sharing the
+# Redis database never takes its tasks.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.setdefault("TEST_CELERY_QUEUE", f"test-{uuid.uuid4().hex[:8]}")

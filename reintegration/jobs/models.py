@@ -6,10 +6,12 @@ polls the row. Only the person who started it, and admins, see it (`visible_to`)
 """
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -44,6 +46,9 @@ class Job(models.Model):
         FAILED = "failed", _("Failed")
 
     FINISHED = (Status.SUCCEEDED, Status.FAILED)
+    # Past this without a move, a waiting or running job is taken as stopped (its worker
+    # killed): its owner may start it again. Longer than a batch of certificates takes.
+    STALLED_AFTER = timedelta(minutes=10)
 
     public_id = models.UUIDField(_("public identifier"), default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
@@ -66,6 +71,8 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The last sign of life of its run: a job "running" whose worker died stops moving.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = JobQuerySet.as_manager()
 
@@ -85,6 +92,10 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+    @property
+    def is_stalled(self) -> bool:
+        return not self.is_finished and timezone.now() - self.updated_at > self.STALLED_AFTER
 
     @property
     def percent(self) -> int:

@@ -57,7 +57,8 @@ def start_job(*, kind: str, task: str, user, title: str, params: dict, total: in
 
 
 def may_retry(user, job: Job) -> bool:
-    return job.status == Job.Status.FAILED and (
+    """A failed job, or one stalled (its worker killed), by its owner or an admin."""
+    return (job.status == Job.Status.FAILED or job.is_stalled) and (
         job.started_by_id == user.pk or user.role == Role.ADMIN
     )
 
@@ -67,13 +68,13 @@ def retry_job(*, job: Job, user) -> Job:
     """Start a failed job again, from where it stopped (what it made is kept)."""
     job.refresh_from_db(from_queryset=Job.objects.select_for_update())
     if not may_retry(user, job):
-        if job.status != Job.Status.FAILED:
+        if job.status != Job.Status.FAILED and not job.is_stalled:
             raise ValidationError(_("Only a failed job can be started again."), code="not_failed")
         raise PermissionDenied(_("Only the person who started this job may start it again."))
     job.status = Job.Status.PENDING
     job.error = ""
     job.finished_at = None
-    job.save(update_fields=["status", "error", "finished_at"])
+    job.save(update_fields=["status", "error", "finished_at", "updated_at"])
     enqueue(job)
     return job
 
@@ -87,14 +88,14 @@ def begin(job_pk: int) -> Job | None:
     job.attempts += 1
     job.started_at = job.started_at or timezone.now()
     job.error = ""
-    job.save(update_fields=["status", "attempts", "started_at", "error"])
+    job.save(update_fields=["status", "attempts", "started_at", "error", "updated_at"])
     return job
 
 
 def advance(job: Job, done: int, total: int | None = None) -> None:
     """Say how far the job has gone: one UPDATE, read by its page."""
     job.done = done
-    fields = {"done": done}
+    fields = {"done": done, "updated_at": timezone.now()}
     if total is not None:
         job.total = fields["total"] = total
     job.done = min(job.done, job.total) if job.total else job.done
@@ -107,14 +108,14 @@ def succeed(job: Job, *, result_url: str = "") -> None:
     job.done = job.total
     job.result_url = result_url or job.result_url
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "done", "result_url", "result_file", "finished_at"])
+    job.save(update_fields=["status", "done", "result_url", "result_file", "finished_at", "updated_at"])
 
 
 def fail(job: Job, message: str) -> None:
     job.status = Job.Status.FAILED
     job.error = message
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "error", "finished_at"])
+    job.save(update_fields=["status", "error", "finished_at", "updated_at"])
 
 
 def job_task(name: str) -> Callable:
@@ -139,7 +140,7 @@ def job_task(name: str) -> Callable:
                 logger.warning("Job %s: %s, retry %s", job.pk, error, self.request.retries + 1)
                 if self.request.retries < MAX_RETRIES and not current_app.conf.task_always_eager:
                     Job.objects.filter(pk=job.pk).update(
-                        status=Job.Status.PENDING,
+                        status=Job.Status.PENDING, updated_at=timezone.now(),
                         error=_("A temporary error stopped the job; it starts again by itself."),
                     )
                     raise self.retry(exc=error, countdown=backoff(self.request.retries)) from error
