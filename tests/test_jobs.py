@@ -157,3 +157,17 @@ def test_a_result_file_is_downloaded_by_its_owner_and_logged(staff, client_for, 
     )
     assert logged.exists()
     assert client_for(outsider_staff).get(reverse("jobs:result", args=[job.public_id])).status_code == 404
+
+
+def test_beat_sends_the_dashboards_refresh_within_the_age_a_page_accepts(db, settings):
+    from reintegration.celery import app
+    from reintegration.dashboard.models import FigureSnapshot
+    from reintegration.dashboard.tasks import refresh_dashboard
+
+    entry = app.conf.beat_schedule["refresh-dashboard"]
+    assert entry["task"] == refresh_dashboard.name
+    assert entry["schedule"] < settings.DASHBOARD_CACHE_SECONDS
+
+    stored = refresh_dashboard.delay().get()
+
+    assert stored > 0 and FigureSnapshot.objects.count() == stored
