@@ -3,6 +3,7 @@ whose page shows the progress, the result or the error and a retry, to its owner
 The same jobs on a real Celery worker: tests/test_jobs_worker.py."""
 
 import html
+import smtplib
 
 import pytest
 from django.core.files.base import ContentFile
@@ -171,3 +172,59 @@ def test_beat_sends_the_dashboards_refresh_within_the_age_a_page_accepts(db, set
     stored = refresh_dashboard.delay().get()
 
     assert stored > 0 and FigureSnapshot.objects.count() == stored
+
+
+# --- e-mails ------------------------------------------------------------------------------
+
+
+class RefusingConnection:
+    """A mail server that refuses the first `refusals` batches."""
+
+    def __init__(self, refusals: int):
+        self.refusals = refusals
+        self.sent = []
+
+    def send_messages(self, messages):
+        if self.refusals:
+            self.refusals -= 1
+            raise smtplib.SMTPServerDisconnected("mail server down")
+        self.sent.extend(messages)
+        return len(messages)
+
+
+MESSAGE = {"subject": "[Réinsertion] Projet soumis", "body": "…", "from_email": "r@example.ma",
+           "to": ["officer@example.ma"]}
+
+
+def test_e_mails_refused_by_the_mail_server_are_retried_with_a_growing_wait(monkeypatch):
+    from reintegration.common import tasks as mail_tasks
+
+    connection = RefusingConnection(refusals=2)
+    monkeypatch.setattr(mail_tasks, "get_connection", lambda: connection)
+    waits = []
+    retry = mail_tasks.send_emails.retry
+
+    def record(*args, **kwargs):
+        waits.append(kwargs.get("countdown"))
+        return retry(*args, **kwargs)
+
+    monkeypatch.setattr(mail_tasks.send_emails, "retry", record)
+    conf = mail_tasks.send_emails.app.conf
+    # As a worker runs it (apply, not eager), each refusal is retried after a longer wait.
+    conf.task_always_eager = False
+    try:
+        result = mail_tasks.send_emails.apply(args=[[MESSAGE]], kwargs={"about": "project PRJ-1"})
+    finally:
+        conf.task_always_eager = True
+
+    assert result.get() == 1 and [m.to for m in connection.sent] == [["officer@example.ma"]]
+    assert waits == [30, 60]
+
+
+def test_inline_a_refused_e_mail_is_logged_and_the_change_stays_made(monkeypatch, caplog):
+    from reintegration.common import tasks as mail_tasks
+
+    monkeypatch.setattr(mail_tasks, "get_connection", lambda: RefusingConnection(refusals=9))
+
+    assert mail_tasks.send_emails.delay([MESSAGE], about="project PRJ-1").get() == 0
+    assert "Could not send the e-mails about project PRJ-1." in caplog.text
