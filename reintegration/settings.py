@@ -429,3 +429,7 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# A list's export of more rows than this is written by a job (reintegration/common/tasks.py):
+# the page answers at once and the file is downloaded from the job's page when ready.
+EXPORT_JOB_ROWS = int(os.environ.get("EXPORT_JOB_ROWS", 20_000))

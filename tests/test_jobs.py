@@ -3,6 +3,7 @@ whose page shows the progress, the result or the error and a retry, to its owner
 The same jobs on a real Celery worker: tests/test_jobs_worker.py."""
 
 import html
+import io
 import smtplib
 
 import pytest
@@ -228,3 +229,43 @@ def test_inline_a_refused_e_mail_is_logged_and_the_change_stays_made(monkeypatch
 
     assert mail_tasks.send_emails.delay([MESSAGE], about="project PRJ-1").get() == 0
     assert "Could not send the e-mails about project PRJ-1." in caplog.text
+
+
+# --- large exports ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_a_large_export_is_written_by_a_job_and_given_to_its_requester_only(
+    export_format, staff, outsider_staff, client_for, temara, rabat, settings,
+):
+    from openpyxl import load_workbook
+
+    from grants.models import Project
+
+    from .factories import ProjectFactory
+
+    settings.EXPORT_JOB_ROWS = 2
+    mine = ProjectFactory.create_batch(3, beneficiary__prefecture=temara, status=Project.Status.SUBMITTED)
+    ProjectFactory(beneficiary__prefecture=rabat, status=Project.Status.SUBMITTED)
+    ProjectFactory(beneficiary__prefecture=temara)  # a draft, filtered out
+    client = client_for(staff)
+
+    response = client.get(reverse("grants:project_list"), {"status": "submitted", "export": export_format})
+
+    job = Job.objects.get(kind=Job.Kind.EXPORT)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("jobs:detail", args=[job.public_id])
+    assert job.status == Job.Status.SUCCEEDED and job.total == 3
+    assert job.result_file.name.startswith(f"jobs/{job.public_id}/")
+    download = reverse("jobs:result", args=[job.public_id])
+    assert download in page(client.get(response["Location"]))
+    content = b"".join(client.get(download).streaming_content)
+    if export_format == "csv":
+        references = {line.split(";")[0] for line in content.decode().lstrip("\ufeff").splitlines()[1:]}
+    else:
+        sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+        references = {row[0].value for row in list(sheet.iter_rows())[1:]}
+    assert references == {project.reference for project in mine}
+    # Asked for, then downloaded: both in the access log.
+    assert AccessLog.objects.filter(user=staff, action=AccessLog.Action.EXPORT).count() == 2
+    assert client_for(outsider_staff).get(download).status_code == 404

@@ -183,3 +183,25 @@ def test_two_servers_sharing_redis_refuse_the_31st_verification_of_a_minute_whic
     assert answers == [404] * 30  # 15 served by each server, all counted together
     assert refused == [429, 429]
     assert other_address == 404
+
+
+def test_a_large_export_is_written_by_the_worker_as_its_requester(
+    worker, staff, client_for, temara, settings,
+):
+    from grants.models import Project
+
+    from .factories import ProjectFactory
+
+    settings.EXPORT_JOB_ROWS = 2  # this process's setting: the worker only runs the job
+    mine = ProjectFactory.create_batch(3, beneficiary__prefecture=temara, status=Project.Status.SUBMITTED)
+    client = client_for(staff)
+
+    response = client.get(reverse("grants:project_list"), {"status": "submitted", "export": "csv"})
+
+    job = Job.objects.get()
+    assert response.status_code == 302
+    wait_for(job, 60, worker.log)
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    content = b"".join(client.get(reverse("jobs:result", args=[job.public_id])).streaming_content)
+    references = {line.split(";")[0] for line in content.decode().lstrip("\ufeff").splitlines()[1:]}
+    assert references == {project.reference for project in mine}
