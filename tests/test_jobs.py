@@ -78,6 +78,8 @@ def test_an_admin_sees_every_job_and_a_person_their_own(held, staff, outsider_st
     other = JobFactory(started_by=outsider_staff, title="Export des bénéficiaires de Rabat")
     mine = Job.objects.exclude(pk=other.pk).get()
 
+    home = page(client_for(staff).get(reverse("home")))
+    assert reverse("jobs:list") in home  # in the user's menu
     own_list = page(client_for(staff).get(reverse("jobs:list")))
     assert mine.title in own_list and other.title not in own_list
     assert client_for(admin_user).get(reverse("jobs:detail", args=[other.public_id])).status_code == 200
