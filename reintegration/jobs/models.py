@@ -36,8 +36,6 @@ class Job(models.Model):
     class Kind(models.TextChoices):
         CEREMONY_DOCUMENTS = "ceremony_documents", _("Ceremony documents")
         EXPORT = "export", _("Export")
-        IMPORT_CHECK = "import_check", _("Import check (dry run)")
-        IMPORT_APPLY = "import_apply", _("Import")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
