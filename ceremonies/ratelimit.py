@@ -3,10 +3,10 @@
 Why this and not a library: one public page needs it, and the rule is simple — at most
 `limit` requests per client address per minute — so tokens cannot be tried by the
 thousand. The address is `REMOTE_ADDR`, which `reintegration.proxy` sets from the
-trusted proxy's X-Forwarded-For. The counters live in the default cache: with the
-default per-process memory cache each gunicorn worker counts on its own (the real limit
-is `limit` × workers); configure a shared cache (`CACHES`, e.g. Redis or Memcached) for
-an exact limit across workers.
+trusted proxy's X-Forwarded-For. The counters live in the default cache: Redis with
+`REDIS_URL`, shared by every gunicorn worker of every server, so the limit is exact across
+all of them (tests/test_jobs_worker.py: two servers); without it (`make run`) each
+process counts on its own.
 """
 
 import time

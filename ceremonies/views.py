@@ -30,6 +30,7 @@ from reintegration.audit.models import AccessLog, log_access
 from reintegration.common.exports import ExportMixin
 from reintegration.common.money import format_money
 from reintegration.common.pagination import ListPaginator
+from reintegration.jobs.models import Job
 
 from . import documents, press, services
 from .exports import CEREMONY_COLUMNS
@@ -48,6 +49,7 @@ from .forms import (
 )
 from .models import Attendance, Ceremony, CeremonyPhoto, Handover, ImageConsent, PressCoverage, PressRelease
 from .ratelimit import too_many_requests
+from .tasks import start_hold_job
 
 EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -553,26 +555,40 @@ class PowerOfAttorneyView(CrumbsMixin, PermissionRequiredMixin, View):
 
 
 class HoldView(CeremonyMixin, View):
-    """The ceremony took place: certificates are issued, projects become equipped."""
+    """The ceremony took place: certificates are issued, projects become equipped, the
+    documents are made. A job does it (ceremonies/tasks.py), in a worker with Redis: the
+    page answers at once and the job's page shows the certificates made one by one."""
 
     permission_required = "ceremonies.change_ceremony"
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        try:
-            handovers = services.hold_ceremony(ceremony=self.ceremony, user=request.user)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+        if not services.may_manage(request.user, self.ceremony):
+            raise PermissionDenied
+        if self.ceremony.status == Ceremony.Status.HELD:
+            messages.error(request, _("This ceremony has already been marked as held."))
+            return self.back()
+        job = start_hold_job(ceremony=self.ceremony, user=request.user)
+        self.ceremony.refresh_from_db(fields=["status"])
+        if self.ceremony.status != Ceremony.Status.HELD:
+            if job.status == Job.Status.FAILED:
+                # Run inline and refused (no project, a future date…): as before, on the
+                # ceremony's page.
+                messages.error(request, job.error)
+                return self.back()
+            messages.info(request, ngettext(
+                "The ceremony is being held: %(count)s certificate to issue.",
+                "The ceremony is being held: %(count)s certificates to issue.",
+                job.total,
+            ) % {"count": job.total})
         else:
-            # Rendered once, now that their content is frozen; the downloads serve them.
-            documents.issue_documents(self.ceremony)
+            count = self.ceremony.handovers.count()
             messages.success(request, ngettext(
                 "Ceremony held: %(count)s certificate issued.",
                 "Ceremony held: %(count)s certificates issued.",
-                len(handovers),
-            ) % {"count": len(handovers)})
-        return self.back()
+                count,
+            ) % {"count": count})
+        return redirect("jobs:detail", public_id=job.public_id)
 
 
 class PhotoUploadView(CeremonyMixin, FormView):

@@ -10,20 +10,17 @@ checks, the link is. Each recipient gets a message of their own, so no one sees 
 addresses.
 """
 
-import logging
-
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from reintegration.accounts.models import User
 from reintegration.accounts.roles import Role
 from reintegration.common.bidi import isolate
+from reintegration.common.tasks import message_fields, send_emails
 
 from .models import Amendment, Project, Review
-
-logger = logging.getLogger(__name__)
 
 DEFAULT_LANGUAGE = "fr"
 APP_TAG = "[Réinsertion]"
@@ -96,11 +93,10 @@ def _deliver(users: list[User], template: str, context: dict, *, about: str) -> 
     messages = [_message(user, template, context) for user in users]
     if not messages:
         return 0
-    try:
-        return get_connection().send_messages(messages) or 0
-    except Exception:  # the move is committed: a mail server down must not turn it into an error page
-        logger.exception("Could not send the e-mails about %s.", about)
-        return 0
+    # By a worker, retried while the mail server refuses them (reintegration/common/tasks.py);
+    # inline without one, a failure logged: the move is committed, never an error page.
+    send_emails.delay([message_fields(message) for message in messages], about=about)
+    return len(messages)
 
 
 def _message(user: User, template: str, context: dict) -> EmailMessage:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -102,6 +103,7 @@ INSTALLED_APPS = [
     "reintegration.accounts",
     "reintegration.sequences",
     "reintegration.audit",
+    "reintegration.jobs",
     "reintegration.security",
     "reintegration.demo",
     "beneficiaries",
@@ -327,7 +329,7 @@ RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", 10))
 
 # Law 09-08: the access log (who displayed, downloaded or exported which file) is kept
 # this many whole months, then archived to a gzip CSV in the private storage and removed
-# (`manage.py archive_access_log`, daily: deploy/reinsertion-access-log.timer). 12 months
+# (`manage.py archive_access_log`, daily by Celery beat: reintegration/audit/tasks.py). 12 months
 # by default, the ceiling data-protection authorities commonly set for access traces
 # (CNIL: 6 months to a year); set it to the period of the foundation's CNDP declaration.
 ACCESS_LOG_RETENTION_MONTHS = int(os.environ.get("ACCESS_LOG_RETENTION_MONTHS", 12))
@@ -336,9 +338,58 @@ ACCESS_LOG_PARTITIONS_AHEAD = int(os.environ.get("ACCESS_LOG_PARTITIONS_AHEAD", 
 
 # The dashboard shows figures stored at most this many seconds ago (snapshots in the
 # database, per prefecture and filters, refreshed by `manage.py refresh_dashboard` on a
-# timer more often than that: DEPLOY.md); past it a page computes them. The page says when
+# Celery beat more often than that: DEPLOY.md); past it a page computes them. The page says when
 # they were computed and offers to recompute. 0: computed on every request, none stored.
 DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", 300))
+
+# Redis (DEPLOY.md): with REDIS_URL, e.g. redis://127.0.0.1:6379/0, it is Celery's broker
+# and result store and Django's cache, shared by every app server and worker: the rate
+# limits, the lists' filter options and the menu count across all of them. Without it (the
+# README's `make run`), the jobs run inline in the request that starts them and the cache
+# stays in each process's memory: nothing more to install. Sessions stay in the database.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "reintegration.common.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Our keys under a prefix of their own, next to the broker's in the same
+            # database: clear() deletes those only (reintegration/common/cache.py).
+            "KEY_PREFIX": "reinsertion",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Celery (reintegration/celery.py reads every CELERY_* setting).
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = REDIS_URL or None
+# No broker: a task runs at once, in the process that asks for it.
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+# A task is acknowledged once it has run, so a worker killed mid-way leaves it to another
+# (every task is idempotent: reintegration/jobs/).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "Africa/Casablanca"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Beat (one process for the whole installation: DEPLOY.md) replaces the systemd timer of
+# the dashboard: every 4 minutes, within DASHBOARD_CACHE_SECONDS.
+CELERY_BEAT_SCHEDULE = {
+    "refresh-dashboard": {
+        "task": "reintegration.dashboard.tasks.refresh_dashboard",
+        "schedule": 240.0,
+    },
+    # Daily, at night (the settings' TIME_ZONE): partitions ahead, old months archived.
+    "maintain-access-log": {
+        "task": "reintegration.audit.tasks.maintain_access_log",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}
 
 # No inline script or style anywhere: every script and stylesheet is a static file.
 # Images may be data: URIs (the QR code of the authenticator set-up page).
@@ -405,3 +456,7 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# A list's export of more rows than this is written by a job (reintegration/common/tasks.py):
+# the page answers at once and the file is downloaded from the job's page when ready.
+EXPORT_JOB_ROWS = int(os.environ.get("EXPORT_JOB_ROWS", 20_000))

@@ -36,6 +36,7 @@ urlpatterns = [
     # Public, no login: what a certificate's QR code opens.
     path("verify/<str:token>/", ceremonies_views.verify, name="verify"),
     path("audit/", include("reintegration.audit.urls")),
+    path("jobs/", include("reintegration.jobs.urls")),
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
     path("dashboard/", include("reintegration.dashboard.urls")),
     path("", include("reintegration.security.urls")),

@@ -44,6 +44,7 @@ from grants.services import pathway_status, refresh_convention_figures
 from procurement.models import Disbursement, PurchaseOrder, Quote, Supplier, SupplierBankChange
 from reintegration.accounts.models import User
 from reintegration.audit.models import AccessLog
+from reintegration.jobs.models import Job
 from reintegration.sequences.models import next_number
 from reintegration.territories.models import Prefecture, Region
 
@@ -453,6 +454,17 @@ class CommitteeDecisionFactory(factory.django.DjangoModelFactory):
     project = factory.SubFactory(ProjectFactory, status=Project.Status.REJECTED)
     decision = CommitteeDecision.Decision.REFUSE
     reason = "Étude de marché insuffisante."
+class JobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Job
+
+    kind = Job.Kind.CEREMONY_DOCUMENTS
+    task = "ceremonies.hold_ceremony"
+    title = "Attestations de la cérémonie de Témara"
+    started_by = factory.SubFactory(UserFactory)
+    total = 7
+    done = 3
+    status = Job.Status.RUNNING
 
 
 class ProjectEventFactory(factory.django.DjangoModelFactory):

@@ -17,6 +17,7 @@ USED_INDIRECTLY = {
     "crispy-bootstrap5": "the crispy template pack (INSTALLED_APPS, CRISPY_TEMPLATE_PACK)",
     "gunicorn": "the application server (gunicorn.conf.py, deploy/)",
     "boto3": "django-storages' S3 backend (DJANGO_STORAGE_BACKEND=s3)",
+    "redis": "Django's RedisCache and Celery's Redis broker (REDIS_URL)",
 }
 SOURCE_DIRS = ["reintegration", "beneficiaries", "grants", "ceremonies"]
 

@@ -14,7 +14,7 @@ month on `at` (migration `audit/0004`):
   not run, a clock gone wrong): nothing is ever refused. `create_partitions` moves such
   rows into their month's partition when it creates it;
 - `create_partitions()` creates the coming months ahead (`manage.py
-  create_access_log_partitions`, daily: deploy/reinsertion-access-log.timer, or Celery
+  create_access_log_partitions`, daily by Celery
   beat through `maintain_access_log`);
 - `archive_expired()` exports each month older than `ACCESS_LOG_RETENTION_MONTHS` to a
   gzip CSV in the private storage (`archives/access-log/`), checks the rows written

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Model, QuerySet
 from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.text import slugify
@@ -143,13 +145,25 @@ class _Echo:
 
 
 def csv_rows(queryset: QuerySet, columns: Sequence[Column], language: str) -> Iterator[str]:
+    return csv_lines(queryset.iterator(chunk_size=CHUNK_SIZE), columns, language)
+
+
+def csv_lines(rows: Iterable, columns: Sequence[Column], language: str) -> Iterator[str]:
     with translation.override(language):
         # Excel in French and Arabic expects ";" between cells and a decimal comma.
         decimal_comma = not language.startswith("en")
         writer = csv.writer(_Echo(), delimiter=";" if decimal_comma else ",")
         yield UTF8_BOM + writer.writerow([str(column.header) for column in columns])
-        for row in queryset.iterator(chunk_size=CHUNK_SIZE):
+        for row in rows:
             yield writer.writerow([csv_cell(column.value(row), decimal_comma) for column in columns])
+
+
+def _counted(rows: Iterator, progress: Callable[[int], None]) -> Iterator:
+    """The rows, telling `progress` how many have gone every CHUNK_SIZE rows."""
+    for count, row in enumerate(rows, start=1):
+        if count % CHUNK_SIZE == 0:
+            progress(count)
+        yield row
 
 
 def csv_response(queryset: QuerySet, columns: Sequence[Column], filename: str) -> StreamingHttpResponse:
@@ -274,7 +288,31 @@ class ExportMixin:
             AccessLog.Action.EXPORT,
             detail=f"{label} ({export_format}, {count}): {filters.urlencode()}",
         )
+        if count > settings.EXPORT_JOB_ROWS and not getattr(self, "in_export_job", False):
+            # Written by a worker to private storage; its page gives the file to its
+            # requester when ready (reintegration/common/tasks.py).
+            from reintegration.common.tasks import start_export_job
+
+            job = start_export_job(request=self.request, title=f"{label} ({export_format})", total=count)
+            return redirect("jobs:detail", public_id=job.public_id)
         return export_response(export_format, queryset, columns, filename, title=str(label))
+
+    def export_to_file(self, export_format: str, target, progress: Callable[[int], None]) -> str:
+        """The export, written to `target` (a binary file) instead of a response, for the
+        export job; `progress(rows)` told every CHUNK_SIZE rows. Returns the file's name."""
+        queryset = self.get_export_queryset(self.filtered_queryset())
+        columns = self.get_export_columns()
+        filename = f"{slugify(self.export_filename) or 'export'}-{timezone.localdate().isoformat()}"
+        rows = _counted(queryset.iterator(chunk_size=CHUNK_SIZE), progress)
+        if export_format == "csv":
+            language = translation.get_language() or "fr"
+            for line in csv_lines(rows, columns, language):
+                target.write(line.encode("utf-8"))
+            return f"{filename}.csv"
+        label = queryset.model._meta.verbose_name_plural
+        values = ([column.value(row) for column in columns] for row in rows)
+        write_xlsx(values, [str(column.header) for column in columns], str(label), target)
+        return f"{filename}.xlsx"
 
     def get_context_data(self, **kwargs):
         query = self.request.GET.copy()

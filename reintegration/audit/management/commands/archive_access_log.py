@@ -1,7 +1,7 @@
 """`manage.py archive_access_log`: every month of the access log older than
 ACCESS_LOG_RETENTION_MONTHS exported to a gzip CSV in the private storage
 (`archives/access-log/`), then removed (a dropped partition on PostgreSQL, deleted rows
-elsewhere). Daily, by deploy/reinsertion-access-log.timer."""
+elsewhere). Daily, by Celery beat (reintegration/audit/tasks.py)."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError

@@ -1,6 +1,6 @@
 """`manage.py create_access_log_partitions`: the access log's month partitions of this
 month and the next ones, on PostgreSQL (reintegration/audit/partitions.py). Daily, by
-deploy/reinsertion-access-log.timer; nothing to do on SQLite."""
+Celery beat (reintegration/audit/tasks.py); nothing to do on SQLite."""
 
 from django.core.management.base import BaseCommand
 

@@ -1,9 +1,10 @@
 """`manage.py refresh_dashboard`: every prefecture's and the country's dashboard figures,
 computed again and stored for all workers (`reintegration.dashboard.services`).
 
-Run by the timer `deploy/reinsertion-dashboard.timer` every 4 minutes, within the
-5 minutes (`DASHBOARD_CACHE_SECONDS`) for which a page takes a snapshot as fresh: pages
-then read the figures instead of computing them. About 2 s at 100,000 files.
+The task Celery beat sends every 4 minutes does the same (reintegration/dashboard/tasks.py),
+within the 5 minutes (`DASHBOARD_CACHE_SECONDS`) for which a page takes a snapshot as fresh: pages
+then read the figures instead of computing them. About 2 s at 100,000 files. By hand: the
+first figures after an installation, or a check.
 """
 
 import time
