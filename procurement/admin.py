@@ -148,6 +148,11 @@ class DisbursementAdmin(LedgerAdminMixin, HistoryAdmin):
     date_hierarchy = "paid_on"
     readonly_fields = ["created_by", "created_at"]
 
+    # The account a transfer credited is a fact of the payment, recorded when it was made
+    # (as an order keeps its supplier's RIB): written once, never corrected afterwards.
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *(["rib"] if obj else [])]
+
     def ledger_rows(self, queryset):
         return _keys(queryset, "project"), set(), set()
 

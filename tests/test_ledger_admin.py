@@ -158,3 +158,15 @@ def test_an_old_breach_does_not_block_an_unrelated_correction_but_may_not_grow(c
     refused(client.post(change_url(payment), {**payment_data, "amount": "5000.01"}))
     assert client.post(change_url(payment), {**payment_data, "amount": "4000.00"}).status_code == 302
     assert ledger.check().breaches == []
+
+
+def test_the_account_a_payment_credited_is_not_rewritten_in_the_admin(client_for, admin_user, world):
+    client = client_for(admin_user)
+    payment = Disbursement.objects.get()
+    payment.rib = "011780000012345678901234"
+    payment.save(update_fields=["rib"])
+    data = admin_form(client, change_url(payment))
+    assert "rib" not in data
+    response = client.post(change_url(payment), {**data, "rib": "190780000098765432100012"})
+    assert response.status_code == 302
+    assert Disbursement.objects.get().rib == "011780000012345678901234"
