@@ -197,7 +197,7 @@ def scrub_json(value, pattern):
 
 # --- what the models hold ------------------------------------------------------------------
 
-TEXT, SHORT, JSON, FILE = "text", "short", "json", "file"
+TEXT, SHORT, JSON, FILE, THIRD_PARTY = "text", "short", "json", "file", "third party"
 
 
 def _kind(model_field) -> str | None:
@@ -212,9 +212,16 @@ def _kind(model_field) -> str | None:
     return None
 
 
+# Short texts about someone other than the person, kept only for their file (who received
+# the equipment for them): replaced whole, never merely scrubbed of the person's names.
+THIRD_PARTIES = {("ceremonies", "attendance"): {"proxy_name", "proxy_cin"}}
+
+
 def _columns(model) -> list[tuple[models.Field, str]]:
     """The model's fields that can hold words, each with its kind."""
-    return [(f, kind) for f in model._meta.concrete_fields if (kind := _kind(f))]
+    third = THIRD_PARTIES.get((model._meta.app_label, model._meta.model_name), set())
+    return [(f, THIRD_PARTY if f.name in third else kind)
+            for f in model._meta.concrete_fields if (kind := _kind(f))]
 
 
 def history_model(model):
@@ -338,6 +345,8 @@ def _rewrite(model, queryset, columns, pattern, *, discard_text: bool) -> None:
                 continue
             if kind == TEXT and discard_text:
                 new = _emptied(model_field)
+            elif kind == THIRD_PARTY:
+                new = ANONYMISED[: model_field.max_length]
             elif kind == FILE:
                 new = "" if discard_text else value  # a history's path: the file is gone
             elif kind == JSON:
