@@ -432,6 +432,8 @@ def test_staff_launches_closes_a_project_through_the_pages(client_for, staff, of
 
 def test_a_launch_before_the_handover_is_refused_on_its_field_keeping_the_date(client_for, staff, officer):
     project = equipped(staff, officer)
+    launch_page = page(client_for(staff).get(reverse("grants:project_launch", args=[project.public_id])))
+    assert "Il ne peut pas précéder la remise de l’équipement, le 02/01/2024." in launch_page
     response = client_for(staff).post(
         reverse("grants:project_launch", args=[project.public_id]), {"launched_on": "2023-12-20"}
     )
