@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -272,3 +273,35 @@ def test_any_moves_and_records_keep_one_planned_visit_per_day_none_before_launch
             made = project.visits.filter(visited_on__isnull=False).values_list("visited_on", flat=True)
             assert all(launch <= day <= TODAY for day in made)
         transaction.set_rollback(True)
+
+
+# --- the migration: equipped projects get their handover date ---------------------------------
+
+def migrate(target):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(target)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_projects_take_their_ceremony_or_their_equipped_move_as_handover_date(staff, temara):
+    direct = equipped_project(temara, staff, TODAY)
+    launched = launched_project(temara, staff, datetime.date(2024, 5, 20))
+    at_ceremony = ProjectFactory(
+        beneficiary=BeneficiaryFactory(prefecture=temara), status=Project.Status.APPROVED,
+        convention=ConventionFactory(prefecture=temara), approved_amount=Decimal("50000.00"),
+    )
+    EquipmentItem.objects.create(project=at_ceremony, designation="Four", quantity=1,
+                                 unit_price=Decimal("1000.00"), status=EquipmentItem.Status.DELIVERED)
+    ceremony = CeremonyFactory(held_on=datetime.date(2024, 12, 6), prefecture=temara)
+    add_projects(ceremony=ceremony, projects=[at_ceremony], user=staff)
+    hold_ceremony(ceremony=ceremony, user=staff)
+    try:
+        migrate([("grants", "0024_committee_sessions_from_approvals")])
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        days = dict(Project.objects.values_list("pk", "equipped_on"))
+        # The launch recorded before caps the day of the move (made today here).
+        assert (days[direct.pk], days[launched.pk], days[at_ceremony.pk]) == (
+            TODAY, datetime.date(2024, 5, 20), datetime.date(2024, 12, 6))
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
