@@ -166,6 +166,16 @@ def test_staff_move_a_planned_visit_with_a_reason_kept_in_its_history(client_for
     assert "Bénéficiaire en voyage." in text
 
 
+def test_the_visit_list_offers_to_move_a_planned_visit_and_the_page_speaks_arabic(client_for, staff, temara):
+    project = launched_project(temara, staff, TODAY - datetime.timedelta(days=10))
+    visit = planned(project)[0]
+    client = client_for(staff)
+    assert reschedule_url(visit) in page(client.get(reverse("grants:visit_list"), {"state": ""}))
+    move(client, visit, visit.due_on + datetime.timedelta(days=3), "Jour férié")
+    text = page(client.get(reschedule_url(visit), HTTP_ACCEPT_LANGUAGE="ar"))
+    assert "تغيير موعد الزيارة" in text and "Jour férié" in text
+
+
 def test_a_move_is_refused_on_its_fields_keeping_what_was_typed(client_for, staff, temara):
     launch = TODAY - datetime.timedelta(days=10)
     project = launched_project(temara, staff, launch)
