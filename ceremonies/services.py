@@ -401,7 +401,7 @@ def hold_ceremony(*, ceremony: Ceremony, user) -> list[Handover]:
             items=equipment_snapshot(project),
             cash_grant=project.cash_grant_amount,
         )
-        equip_project(project=project, user=user)
+        equip_project(project=project, user=user, handed_over_on=ceremony.held_on)
         handovers.append(handover)
     ceremony.status = Ceremony.Status.HELD
     ceremony.save(update_fields=["status"])

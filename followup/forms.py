@@ -33,3 +33,11 @@ class VisitForm(forms.Form):
         if photo:
             validate_document(photo, allowed=("image/jpeg", "image/png"))
         return photo
+
+
+class RescheduleForm(forms.Form):
+    due_on = forms.DateField(label=_("New date"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Reason"), max_length=100,
+        help_text=_("Why the visit moves (the beneficiary is away, a holiday…): kept in its history."),
+    )

@@ -118,13 +118,94 @@ def record_visit(
     visit.reincarcerated = reincarcerated
     if photo:
         visit.photo = photo
+    visit._history_user = user
     visit.save()
     refresh_outcome(project=project)
-    if next_visit_on is not None and not project.visits.filter(
-        visited_on__isnull=True, due_on=next_visit_on
-    ).exists():
-        FollowUpVisit.objects.create(project=project, due_on=next_visit_on)
+    if next_visit_on is not None:
+        _plan_next_visit(project=project, user=user, after=visit, due_on=next_visit_on)
     return visit
+
+
+def _plan_next_visit(*, project: Project, user, after: FollowUpVisit, due_on: datetime.date) -> None:
+    """"Next visit on": the next planned visit moves to that day (its history keeps the
+    day it had and why); a visit is added only when none is planned any more."""
+    planned = (
+        project.visits.select_for_update().filter(visited_on__isnull=True).exclude(pk=after.pk)
+        .order_by("due_on", "pk")
+    )
+    if planned.filter(due_on=due_on).exists():
+        return
+    following = planned.first()
+    if following is None:
+        visit = FollowUpVisit(project=project, due_on=due_on)
+        visit._history_user = user
+        visit.save()
+        return
+    _move_visit(following, user=user, due_on=due_on, reason=_(
+        "Next visit set at the visit of %(date)s."
+    ) % {"date": format_date(after.visited_on)})
+
+
+def _move_visit(visit: FollowUpVisit, *, user, due_on: datetime.date, reason: str) -> None:
+    visit.due_on = due_on
+    visit._history_user = user
+    visit._change_reason = reason[:RESCHEDULE_REASON_MAX_LENGTH]
+    visit.save(update_fields=["due_on"])
+
+
+# The history's reason column holds 100 characters (simple_history's default).
+RESCHEDULE_REASON_MAX_LENGTH = 100
+
+
+@transaction.atomic
+def reschedule_visit(*, visit: FollowUpVisit, user, due_on: datetime.date, reason: str) -> FollowUpVisit:
+    """Move a planned visit to another day, with the reason, kept in the visit's history:
+    the project keeps the same planned visits, never one more."""
+    ensure_can_visit(user, visit.project)
+    visit = FollowUpVisit.objects.select_related("project").select_for_update(of=("self",)).get(
+        pk=visit.pk
+    )
+    project = visit.project
+    if visit.visited_on is not None:
+        raise ValidationError(_("This visit has been made: it can no longer be moved."), code="made")
+    if project.launched_on is None:
+        raise ValidationError(_("This project has not been launched: there is nothing to follow up yet."))
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = _("Please write the reason.")
+    elif len(reason) > RESCHEDULE_REASON_MAX_LENGTH:
+        errors["reason"] = _("Keep the reason to %(count)d characters.") % {
+            "count": RESCHEDULE_REASON_MAX_LENGTH}
+    if due_on is None:
+        errors["due_on"] = _("Enter the new date.")
+    elif due_on < project.launched_on:
+        errors["due_on"] = _("A visit cannot be planned before the project's launch (%(date)s).") % {
+            "date": format_date(project.launched_on)}
+    elif due_on < timezone.localdate():
+        errors["due_on"] = _("A visit cannot be moved to a day already past.")
+    elif due_on == visit.due_on:
+        errors["due_on"] = _("The visit is already planned on that day.")
+    elif project.visits.filter(visited_on__isnull=True, due_on=due_on).exists():
+        errors["due_on"] = _("Another visit of this project is already planned on that day.")
+    if errors:
+        raise ValidationError(errors)
+    _move_visit(visit, user=user, due_on=due_on, reason=reason)
+    return visit
+
+
+def reschedules_of(visit: FollowUpVisit) -> list[dict]:
+    """The days a visit was moved from and to, newest first, each with who and why: read
+    from its history (a record whose due date differs from the one before it)."""
+    records = list(visit.history.order_by("history_date", "history_id").select_related("history_user"))
+    moves = []
+    for before, after in zip(records, records[1:], strict=False):
+        if before.due_on != after.due_on and before.due_on is not None:
+            moves.append({
+                "from": before.due_on, "to": after.due_on, "at": after.history_date,
+                "user": after.history_user, "reason": after.history_change_reason or "",
+            })
+    return moves[::-1]
 
 
 # --- outcomes ---------------------------------------------------------------------------

@@ -8,5 +8,6 @@ from . import views
 urlpatterns = [
     path("visits/", views.VisitListView.as_view(), name="visit_list"),
     path("visits/<int:pk>/", views.VisitUpdateView.as_view(), name="visit_update"),
+    path("visits/<int:pk>/reschedule/", views.VisitRescheduleView.as_view(), name="visit_reschedule"),
     path("visits/<int:pk>/photo/", views.VisitPhotoView.as_view(), name="visit_photo"),
 ]

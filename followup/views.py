@@ -31,7 +31,7 @@ from reintegration.common.views import RememberFiltersMixin
 from . import services
 from .exports import VISIT_COLUMNS
 from .filters import VisitFilter
-from .forms import VisitForm
+from .forms import RescheduleForm, VisitForm
 from .models import FollowUpVisit
 
 
@@ -140,3 +140,37 @@ class VisitPhotoView(VisitMixin, View):
             request, AccessLog.Action.DOWNLOAD, self.object.project, detail=f"visit photo {self.object.pk}"
         )
         return _file_response(self.object.photo, f"visit-{self.object.pk}")
+
+
+class VisitRescheduleView(VisitMixin, FormView):
+    """Move a planned visit to another day, with the reason; the page lists its earlier moves."""
+
+    permission_required = "followup.change_followupvisit"
+    form_class = RescheduleForm
+    template_name = "followup/visit_reschedule.html"
+
+    def get_crumbs(self):
+        return [(_("Follow-up visits"), reverse("grants:visit_list")),
+                *project_crumbs(self.object.project)[1:], (_("Move the visit"), None)]
+
+    def get_initial(self):
+        return {"due_on": self.object.due_on}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            visit=self.object, project=self.object.project,
+            moves=services.reschedules_of(self.object), **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            services.reschedule_visit(visit=self.object, user=self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            if getattr(error, "code", None) == "made":
+                messages.error(self.request, " ".join(error.messages))
+                return redirect(self.object.project)
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Visit moved to %(date)s.") % {
+            "date": format_date(form.cleaned_data["due_on"])})
+        return redirect(self.object.project)

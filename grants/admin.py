@@ -385,7 +385,8 @@ class ProjectAdmin(PersonalDataAdminMixin, LedgerAdminMixin, HistoryAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [
         "reference", "status", "convention", "approved_amount", "committee_minutes_number",
-        "committee_decision_on", "submitted_at", "launched_on", "created_by", "created_at", "updated_at",
+        "committee_decision_on", "submitted_at", "equipped_on", "launched_on", "created_by", "created_at",
+        "updated_at",
     ]
     # procurement/admin.py puts its payments between the events and the amendments.
     inlines = [EquipmentItemInline, ReviewInline, ProjectEventInline, AmendmentInline]

@@ -654,6 +654,9 @@ class Project(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
+    # The day its equipment was handed over (the held ceremony's date, or the day given to a
+    # handover without ceremony): set by `equip_project`; no launch may come before it.
+    equipped_on = models.DateField(_("equipment handed over on"), null=True, blank=True)
     launched_on = models.DateField(_("launched on"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

@@ -34,6 +34,7 @@ from beneficiaries import services as file_services
 from beneficiaries.models import Beneficiary
 from reintegration.accounts.roles import Role
 from reintegration.accounts.scope import is_national
+from reintegration.common.dates import format_date
 from reintegration.common.mail import send_on_commit
 from reintegration.common.money import format_amount, format_money
 from reintegration.sequences.models import next_number
@@ -572,10 +573,15 @@ def return_project(*, project: Project, officer, reason: str) -> Project:
 
 
 @transaction.atomic
-def equip_project(*, project: Project, user) -> Project:
-    """All the equipment is handed over (called by the ceremony when it is held)."""
+def equip_project(*, project: Project, user, handed_over_on: datetime.date | None = None) -> Project:
+    """All the equipment is handed over (called by the ceremony when it is held, with its
+    date): `handed_over_on`, today by default, is the project's `equipped_on`, the earliest
+    day its activity may be launched."""
     _ensure_may(user, "equip", project)
     target = _lock_and_check(project, "equip")
+    handed_over_on = handed_over_on or timezone.localdate()
+    if handed_over_on > timezone.localdate():
+        raise ValidationError(_("The equipment cannot be handed over on a future date."))
     lines = EquipmentItem.objects.select_for_update().filter(project=project)
     statuses = [line.status for line in lines]
     if not statuses or any(s not in EquipmentItem.DELIVERED_STATUSES for s in statuses):
@@ -587,7 +593,8 @@ def equip_project(*, project: Project, user) -> Project:
         if line.status != EquipmentItem.Status.HANDED_OVER:
             line.status = EquipmentItem.Status.HANDED_OVER
             line.save(update_fields=["status"])
-    return _move(project, to_status=target, user=user)
+    project.equipped_on = handed_over_on
+    return _move(project, to_status=target, user=user, fields=["equipped_on"])
 
 
 @transaction.atomic
@@ -598,6 +605,10 @@ def launch_project(*, project: Project, user, launched_on: datetime.date) -> Pro
         raise ValidationError({"launched_on": _("Enter the launch date.")})
     if launched_on > timezone.localdate():
         raise ValidationError({"launched_on": _("The launch date cannot be in the future.")})
+    if project.equipped_on is not None and launched_on < project.equipped_on:
+        raise ValidationError({"launched_on": _(
+            "The activity cannot be launched before its equipment was handed over (%(date)s)."
+        ) % {"date": format_date(project.equipped_on)}})
     project.launched_on = launched_on
     _move(project, to_status=target, user=user, fields=["launched_on"])
     for react in launch_hooks + launch_date_hooks:

@@ -25,6 +25,7 @@ from beneficiaries import services as file_services
 from beneficiaries.models import Beneficiary
 from reintegration.accounts.scope import is_national
 from reintegration.audit.models import AccessLog, log_access
+from reintegration.common.dates import format_date
 from reintegration.common.exports import ExportMixin
 from reintegration.common.money import format_money
 from reintegration.common.pagination import ListPaginator
@@ -817,8 +818,12 @@ class ProjectLaunchView(TransitionView):
 
     @property
     def intro(self):
-        return _("The equipment has been handed over: record the day the activity started. "
-                 "The follow-up visits are planned from that date.")
+        intro = _("The equipment has been handed over: record the day the activity started. "
+                  "The follow-up visits are planned from that date.")
+        if self.project.equipped_on:
+            intro += " " + _("It cannot come before the handover, on %(date)s.") % {
+                "date": format_date(self.project.equipped_on)}
+        return intro
 
     @property
     def button(self):

@@ -229,6 +229,6 @@ def _ask_for_new_bank_details(staff, supplier: Supplier) -> int:
 def _launch_rabat_projects(staff) -> int:
     ready = Project.objects.filter(prefecture__code=RABAT).ready_for_ceremony()
     for project in ready:
-        services.equip_project(project=project, user=staff)
+        services.equip_project(project=project, user=staff, handed_over_on=CALENDAR[RABAT][2])
         services.launch_project(project=project, user=staff, launched_on=RABAT_LAUNCHED_ON)
     return len(ready)

@@ -242,11 +242,11 @@ def test_holding_is_all_or_nothing(staff, monkeypatch):
     real_equip = services.equip_project
     calls = []
 
-    def equip_then_fail(*, project, user):
+    def equip_then_fail(*, project, user, handed_over_on):
         calls.append(project.pk)
         if len(calls) == 2:
             raise ValidationError("Panne au milieu de la cérémonie")
-        return real_equip(project=project, user=user)
+        return real_equip(project=project, user=user, handed_over_on=handed_over_on)
 
     monkeypatch.setattr(services, "equip_project", equip_then_fail)
 

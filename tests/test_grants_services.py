@@ -309,7 +309,7 @@ def test_a_project_not_fully_delivered_is_not_equipped(staff, officer):
 def equipped_project(staff, officer):
     project = approved_project(staff, officer)
     deliver(project)
-    return services.equip_project(project=project, user=staff)
+    return services.equip_project(project=project, user=staff, handed_over_on=datetime.date(2024, 12, 2))
 
 
 def test_staff_launches_an_equipped_project_and_its_visits_are_planned(staff, officer):

@@ -412,7 +412,7 @@ def test_staff_and_auditors_cannot_review(client_for, staff, request, who):
 def equipped(staff, officer):
     project = approve(submitted_project(staff), officer, ConventionFactory())
     project.equipment_items.update(status=EquipmentItem.Status.DELIVERED)
-    return services.equip_project(project=project, user=staff)
+    return services.equip_project(project=project, user=staff, handed_over_on=datetime.date(2024, 1, 2))
 
 
 def test_staff_launches_closes_a_project_through_the_pages(client_for, staff, officer):
@@ -428,6 +428,23 @@ def test_staff_launches_closes_a_project_through_the_pages(client_for, staff, of
     assert "Ce champ est obligatoire." in page(response)
     client.post(reverse("grants:project_close", args=[project.public_id]), {"reason": "Autonome."})
     assert Project.objects.get(pk=project.pk).status == Status.CLOSED
+
+
+def test_a_launch_before_the_handover_is_refused_on_its_field_keeping_the_date(client_for, staff, officer):
+    project = equipped(staff, officer)
+    launch_page = page(client_for(staff).get(reverse("grants:project_launch", args=[project.public_id])))
+    assert "Il ne peut pas précéder la remise de l’équipement, le 02/01/2024." in launch_page
+    response = client_for(staff).post(
+        reverse("grants:project_launch", args=[project.public_id]), {"launched_on": "2023-12-20"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["launched_on"] == [
+        "L’activité ne peut pas être lancée avant la remise de son équipement (02/01/2024)."
+    ]
+    assert 'value="2023-12-20"' in page(response)
+    project.refresh_from_db()
+    assert (project.status, project.launched_on) == (Status.EQUIPPED, None)
+    assert not project.visits.exists()
 
 
 def test_staff_marks_a_project_abandoned(client_for, staff, officer):

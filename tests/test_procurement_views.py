@@ -82,6 +82,7 @@ OBJECT_PAGES = {
     "purchase_order_create_lines": ("get", lambda w: [w["convention"].pk]),
     "disbursement_create": ("get", lambda w: [w["project"].public_id]),
     "visit_update": ("get", lambda w: [w["visit"].pk]),
+    "visit_reschedule": ("post", lambda w: [w["visit"].pk]),
     "visit_photo": ("get", lambda w: [w["visit"].pk]),
 }
 # Pages without a prefecture: lists (filtered by scope) and suppliers (national reference data).
