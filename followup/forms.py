@@ -27,9 +27,18 @@ class VisitForm(forms.Form):
     equipment_missing = forms.BooleanField(label=_("Equipment sold or missing"), required=False)
     activity_closed = forms.BooleanField(label=_("Activity closed"), required=False)
     reincarcerated = forms.BooleanField(label=_("Beneficiary re-incarcerated"), required=False)
+    beneficiary_unreachable = forms.BooleanField(label=_("Beneficiary unreachable"), required=False)
 
     def clean_photo(self):
         photo = self.cleaned_data["photo"]
         if photo:
             validate_document(photo, allowed=("image/jpeg", "image/png"))
         return photo
+
+
+class AlertActionForm(forms.Form):
+    action = forms.CharField(
+        label=_("Follow-up action"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000,
+        help_text=_("What was done: call, visit, referral, equipment recovered…"),
+    )
+    close = forms.BooleanField(label=_("Close the alert"), required=False)

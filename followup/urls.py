@@ -9,4 +9,6 @@ urlpatterns = [
     path("visits/", views.VisitListView.as_view(), name="visit_list"),
     path("visits/<int:pk>/", views.VisitUpdateView.as_view(), name="visit_update"),
     path("visits/<int:pk>/photo/", views.VisitPhotoView.as_view(), name="visit_photo"),
+    path("alerts/", views.AlertListView.as_view(), name="alert_list"),
+    path("alerts/<int:pk>/", views.AlertDetailView.as_view(), name="alert_detail"),
 ]

@@ -14,6 +14,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from cases.selectors import case_figures
+from followup.selectors import open_alerts
 from grants.models import Convention
 from grants.reports import convention_report, render_report_pdf, render_report_xlsx
 from reintegration.audit.models import AccessLog, log_access
@@ -117,6 +118,7 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
                 figures["trend"]["approved"], strict=True,
             )),
             cases=case_figures(user, prefecture=filters.prefecture),
+            open_alerts=open_alerts(user, prefecture=filters.prefecture).count(),
             crumbs=[(_("Dashboard"), None)],
         )
 
