@@ -15,13 +15,17 @@ from .models import Alert, FollowUpVisit
 
 # A visit is "due" from this many days before its date.
 DUE_SOON_DAYS = 30
+# The inbox's horizon: the visits to prepare now.
+DUE_WITHIN_DAYS = 14
 
 
 class VisitFilter(ListFilterSet):
     DUE, OVERDUE, UPCOMING, DONE, ALL = "due", "overdue", "upcoming", "done", "all"
+    SOON = "soon"
     STATES = [
         (DUE, _("Due and overdue")),
         (OVERDUE, _("Overdue")),
+        (SOON, _("Due within 14 days")),
         (UPCOMING, _("Upcoming")),
         (DONE, _("Done")),
         (ALL, _("All")),
@@ -53,6 +57,9 @@ class VisitFilter(ListFilterSet):
             return pending.filter(due_on__lte=today + datetime.timedelta(days=DUE_SOON_DAYS))
         if value == self.OVERDUE:
             return pending.filter(due_on__lt=today)
+        if value == self.SOON:
+            soon = today + datetime.timedelta(days=DUE_WITHIN_DAYS)
+            return pending.filter(due_on__gte=today, due_on__lte=soon)
         if value == self.UPCOMING:
             return pending.filter(due_on__gte=today)
         if value == self.DONE:

@@ -5,12 +5,13 @@ from django.conf import settings
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from cases.selectors import case_figures
@@ -26,6 +27,7 @@ from reintegration.common.pdf import pdf_response
 from . import ledger
 from .figures import MILESTONES, present
 from .forms import DashboardFilterForm
+from .inbox import inbox
 from .services import page_figures
 
 
@@ -192,3 +194,13 @@ class ConventionLedgerView(PermissionRequiredMixin, TemplateView):
 
 def report_url(convention: Convention, report_format: str = "pdf") -> str:
     return f"{reverse('dashboard:convention_report', args=[convention.pk])}?format={report_format}"
+
+
+@require_safe
+def home(request):
+    """The home page: who the user is, their work inbox and where to go."""
+    user = request.user
+    return render(request, "home.html", {
+        "prefectures": user.prefectures.select_related("region"),
+        "inbox": inbox(user),
+    })
