@@ -2,9 +2,11 @@
 the list showing those rows; the counts in one query whatever the data."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +16,7 @@ from ceremonies.models import Ceremony
 from followup.models import Alert, FollowUpVisit
 from grants.models import Amendment, DasOpinion, Project
 from procurement.models import PurchaseOrder, SupplierBankChange
+from reintegration.accounts.models import User
 from reintegration.dashboard.inbox import LINES, inbox
 
 from . import factories as f
@@ -168,3 +171,16 @@ def test_the_counts_take_one_query(staff, temara, django_assert_num_queries):
     staff.has_perm("beneficiaries.view_beneficiary")  # permissions cached, as on a page
     with django_assert_num_queries(1):  # every count at once
         inbox(staff)
+
+
+def test_the_demo_users_inboxes_show_the_counts_recomputed_independently(client_for):
+    call_command("seed_demo", stdout=io.StringIO())
+    today = timezone.localdate()
+    seen = 0
+    demo_users = ["admin", "staff", "staff_rabat", "officer", "officer_rabat"]
+    for user in User.objects.filter(username__in=demo_users):
+        shown = counts(client_for(user), user)
+        assert shown, user.username
+        assert shown == {key: value for key, value in recount(user, today).items() if key in shown}
+        seen += sum(shown.values())
+    assert seen  # the demo gives every inbox something to show
