@@ -15,6 +15,7 @@ from django.views import View
 from django.views.generic import FormView
 from django_filters.views import FilterView
 
+from beneficiaries.selectors import may_see_personal_data
 from procurement.views import (
     CrumbsMixin,
     ScopedObjectMixin,
@@ -142,6 +143,15 @@ class VisitPhotoView(VisitMixin, View):
         return _file_response(self.object.photo, f"visit-{self.object.pk}")
 
 
+def alerts_for(user):
+    """The alerts `user` may see: a re-incarceration belongs to the person's record, shown
+    only to the roles that need personal data (as the visit export's column)."""
+    alerts = Alert.objects.visible_to(user)
+    if not may_see_personal_data(user):
+        alerts = alerts.exclude(kind=Alert.Kind.REINCARCERATED)
+    return alerts
+
+
 class AlertListView(RememberFiltersMixin, CrumbsMixin, PermissionRequiredMixin, FilterView):
     permission_required = "followup.view_alert"
     raise_exception = True
@@ -155,7 +165,7 @@ class AlertListView(RememberFiltersMixin, CrumbsMixin, PermissionRequiredMixin, 
 
     def get_queryset(self):
         return (
-            Alert.objects.visible_to(self.request.user)
+            alerts_for(self.request.user)
             .select_related(
                 "visit__project__beneficiary", "visit__project__prefecture", "action_by"
             )
@@ -180,7 +190,7 @@ class AlertDetailView(ScopedObjectMixin, FormView):
 
     def get_scoped_object(self):
         return get_object_or_404(
-            Alert.objects.visible_to(self.request.user).select_related(
+            alerts_for(self.request.user).select_related(
                 "visit__project__beneficiary", "visit__visitor", "action_by"
             ),
             pk=self.kwargs["pk"],
@@ -196,7 +206,8 @@ class AlertDetailView(ScopedObjectMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             alert=self.object, visit=self.object.visit, project=self.object.visit.project,
-            may_act=self.request.user.has_perm("followup.change_alert"), **kwargs,
+            may_act=self.request.user.has_perm("followup.change_alert"),
+            may_see_notes=may_see_personal_data(self.request.user), **kwargs,
         )
 
     def post(self, request, *args, **kwargs):

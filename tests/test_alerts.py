@@ -171,3 +171,12 @@ def test_the_migration_raises_alerts_for_the_risky_visits_already_recorded(temar
     assert Alert.objects.count() == 2
     migration.backwards(django_apps, None)
     assert not Alert.objects.exists()
+
+
+def test_an_auditor_sees_no_re_incarceration_alert(client_for, auditor, temara):
+    missing = AlertFactory(visit__project__beneficiary__prefecture=temara)
+    jailed = AlertFactory(visit__project__beneficiary__prefecture=temara, kind=Alert.Kind.REINCARCERATED)
+    client = client_for(auditor)
+    response = client.get(reverse("grants:alert_list"))
+    assert list(response.context["object_list"]) == [missing]
+    assert client.get(reverse("grants:alert_detail", args=[jailed.pk])).status_code == 404
