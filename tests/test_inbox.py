@@ -136,10 +136,14 @@ def test_the_counts_are_those_recomputed_in_scope(client_for, staff, officer, ad
     assert counts(client_for(admin_user), admin_user)["returned_projects"] == 3
 
 
-def test_each_line_links_to_its_list_showing_as_many_rows(client_for, staff, officer, temara):
+def test_each_line_links_to_its_list_showing_as_many_rows(
+    client_for, staff, officer, admin_user, temara, rabat
+):
     today = timezone.localdate()
     seed(temara, today, size=2)
-    for user in (staff, officer):
+    seed(rabat, today)
+    f.SupplierBankChangeFactory()
+    for user in (staff, officer, admin_user):
         client = client_for(user)
         for entry in client.get(reverse("home")).context["inbox"]:
             response = client.get(entry.url)
