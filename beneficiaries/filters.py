@@ -41,6 +41,10 @@ class BeneficiaryFilter(ListFilterSet):
         label=_("Establishment"), queryset=PenitentiaryEstablishment.objects.all()
     )
     release_year = YearFilter(label=_("Release year"), field_name="release_date")
+    incomplete = django_filters.BooleanFilter(
+        label=_("Missing documents or consent"), method="filter_incomplete",
+        widget=forms.CheckboxInput,
+    )
     ordering = OrderingFilter(
         label=_("Sort by"),
         fields=(
@@ -62,6 +66,9 @@ class BeneficiaryFilter(ListFilterSet):
     class Meta:
         model = Beneficiary
         fields = []
+
+    def filter_incomplete(self, queryset, name, value):
+        return queryset.incomplete() if value else queryset
 
     def search(self, queryset, name, value):
         """Every word must match a name (either script), the file number or the ID; the

@@ -54,6 +54,24 @@ class BeneficiaryQuerySet(models.QuerySet):
     def visible_to(self, user):
         return scope_filter(self, user, "prefecture")
 
+    def incomplete(self, today: date | None = None):
+        """Registered files that lack the consent (a minor's guardian's too) or one of the
+        REQUIRED_DOCUMENTS: what stands between them and eligibility that staff can fetch
+        (`beneficiaries.services.eligibility_problems` states every rule)."""
+        today = today or timezone.localdate()
+        try:
+            adult_since = today.replace(year=today.year - 18)
+        except ValueError:  # 29 February
+            adult_since = today.replace(year=today.year - 18, day=28)
+        missing = Q(consent_signed_on__isnull=True) | Q(
+            birth_date__gt=adult_since, guardian_consent_signed_on__isnull=True
+        )
+        for kind in REQUIRED_DOCUMENTS:
+            missing |= ~models.Exists(
+                BeneficiaryDocument.objects.filter(beneficiary=models.OuterRef("pk"), kind=kind)
+            )
+        return self.filter(missing, status=Beneficiary.Status.REGISTERED)
+
 
 class Beneficiary(models.Model):
     class Sex(models.TextChoices):
@@ -313,3 +331,7 @@ class BeneficiaryDocument(models.Model):
         return {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(
             self.content_type, ""
         )
+
+
+# The documents a file needs before it is found eligible (beneficiaries.services).
+REQUIRED_DOCUMENTS = (BeneficiaryDocument.Kind.ID_COPY, BeneficiaryDocument.Kind.RELEASE_CERTIFICATE)

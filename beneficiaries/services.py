@@ -22,7 +22,7 @@ from reintegration.common.validators import normalise_cin, normalise_phone
 from reintegration.sequences.models import next_number
 from reintegration.territories.models import Prefecture
 
-from .models import Beneficiary, BeneficiaryDocument
+from .models import REQUIRED_DOCUMENTS, Beneficiary, BeneficiaryDocument
 from .selectors import beneficiaries_with_same_name_and_birth_date, beneficiary_with_same_cin
 
 Status = Beneficiary.Status
@@ -230,8 +230,6 @@ def add_document(
 # running project is closed or abandoned. Each move is a history record of the file: who,
 # when, from which status, to which, and why (beneficiaries.timeline).
 
-# The documents a file needs before it is found eligible.
-REQUIRED_DOCUMENTS = (BeneficiaryDocument.Kind.ID_COPY, BeneficiaryDocument.Kind.RELEASE_CERTIFICATE)
 # The labour code's minimum working age (Code du travail, art. 143): an income-generating
 # activity is work; younger people from child-protection centres wait for it.
 MINIMUM_AGE = 15

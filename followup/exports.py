@@ -19,6 +19,7 @@ VISIT_COLUMNS = [
     Column(_("Next visit on"), "next_visit_on"),
     Column(_("Equipment sold or missing"), "equipment_missing"),
     Column(_("Activity closed"), "activity_closed"),
+    Column(_("Beneficiary unreachable"), "beneficiary_unreachable"),
     Column(_("Re-incarcerated"), "reincarcerated", only_for=may_see_personal_data),
     Column(_("Notes"), "notes", only_for=may_see_personal_data),
 ]

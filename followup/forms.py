@@ -27,6 +27,7 @@ class VisitForm(forms.Form):
     equipment_missing = forms.BooleanField(label=_("Equipment sold or missing"), required=False)
     activity_closed = forms.BooleanField(label=_("Activity closed"), required=False)
     reincarcerated = forms.BooleanField(label=_("Beneficiary re-incarcerated"), required=False)
+    beneficiary_unreachable = forms.BooleanField(label=_("Beneficiary unreachable"), required=False)
 
     def clean_photo(self):
         photo = self.cleaned_data["photo"]
@@ -41,3 +42,11 @@ class RescheduleForm(forms.Form):
         label=_("Reason"), max_length=100,
         help_text=_("Why the visit moves (the beneficiary is away, a holiday…): kept in its history."),
     )
+
+
+class AlertActionForm(forms.Form):
+    action = forms.CharField(
+        label=_("Follow-up action"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000,
+        help_text=_("What was done: call, visit, referral, equipment recovered…"),
+    )
+    close = forms.BooleanField(label=_("Close the alert"), required=False)

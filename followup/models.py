@@ -101,6 +101,9 @@ class FollowUpVisit(models.Model):
     equipment_missing = models.BooleanField(_("equipment sold or missing"), default=False)
     activity_closed = models.BooleanField(_("activity closed"), default=False)
     reincarcerated = models.BooleanField(_("beneficiary re-incarcerated"), default=False)
+    beneficiary_unreachable = models.BooleanField(
+        _("beneficiary unreachable"), default=False, db_default=False
+    )
 
     history = HistoricalRecords(table_name="grants_historicalfollowupvisit")
     objects = FollowUpVisitQuerySet.as_manager()
@@ -126,6 +129,86 @@ class FollowUpVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.reference} — {self.visited_on or self.due_on}"
+
+    def risk_kinds(self) -> list[str]:
+        """The alerts this made visit raises (`Alert.Kind`), from what the visitor recorded."""
+        if self.visited_on is None:
+            return []
+        kinds = []
+        if self.equipment_missing:
+            kinds.append(Alert.Kind.EQUIPMENT_MISSING)
+        if self.activity_status == self.ActivityStatus.STOPPED or self.activity_closed:
+            kinds.append(Alert.Kind.ACTIVITY_STOPPED)
+        elif self.activity_status == self.ActivityStatus.STRUGGLING:
+            kinds.append(Alert.Kind.ACTIVITY_IN_DIFFICULTY)
+        if self.beneficiary_unreachable:
+            kinds.append(Alert.Kind.UNREACHABLE)
+        if self.reincarcerated:
+            kinds.append(Alert.Kind.REINCARCERATED)
+        return kinds
+
+
+class AlertQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return scope_filter(self, user, "visit__project__prefecture")
+
+    def open(self):
+        return self.filter(closed_at__isnull=True)
+
+
+class Alert(models.Model):
+    """A risk a made visit signalled, kept until someone records what was done about it.
+
+    Raised (and withdrawn while nobody has acted on it) only by
+    `followup.services.sync_alerts`, which `record_visit` calls; acted on and closed by
+    `followup.services.record_alert_action`.
+    """
+
+    class Kind(models.TextChoices):
+        EQUIPMENT_MISSING = "equipment_missing", _("Equipment sold or missing")
+        ACTIVITY_STOPPED = "activity_stopped", _("Activity stopped")
+        ACTIVITY_IN_DIFFICULTY = "activity_in_difficulty", _("Activity in difficulty")
+        UNREACHABLE = "unreachable", _("Beneficiary unreachable")
+        REINCARCERATED = "reincarcerated", _("Beneficiary re-incarcerated")
+
+    visit = models.ForeignKey(
+        FollowUpVisit, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("visit")
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    raised_on = models.DateField(_("raised on"))
+    action = models.TextField(_("follow-up action"), blank=True)
+    action_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="alert_actions", verbose_name=_("action recorded by"),
+    )
+    action_at = models.DateTimeField(_("action recorded at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_on", "-pk"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "kind"], name="alert_one_per_visit_and_kind"),
+            # Closing an alert needs the action taken.
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | ~Q(action=""), name="alert_closed_with_action"
+            ),
+        ]
+        indexes = [
+            # The open alerts (inbox, dashboard): a small part of the table.
+            models.Index(fields=["raised_on"], condition=Q(closed_at__isnull=True), name="alert_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.raised_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
 
 
 class ProjectOutcome(models.Model):

@@ -22,12 +22,20 @@ from grants.models import Project
 from grants.services import _insert_from_select
 from reintegration.common.dates import format_date
 
-from .models import FollowUpVisit, ProjectOutcome
+from .models import Alert, FollowUpVisit, ProjectOutcome
 
 DEFAULT_FOLLOW_UP_MONTHS = [1, 3, 6, 12, 24]
 
 
 # --- guards ---------------------------------------------------------------------------
+
+def ensure_can_act_on_alert(user, alert: Alert) -> None:
+    if not (
+        user.has_perm("followup.change_alert")
+        and Alert.objects.visible_to(user).filter(pk=alert.pk).exists()
+    ):
+        raise PermissionDenied(_("You may not act on this alert."))
+
 
 def ensure_can_visit(user, project: Project) -> None:
     if not (
@@ -84,6 +92,7 @@ def record_visit(
     equipment_missing: bool = False,
     activity_closed: bool = False,
     reincarcerated: bool = False,
+    beneficiary_unreachable: bool = False,
 ) -> FollowUpVisit:
     """Record what the visitor found. A next visit date plans one more visit then."""
     ensure_can_visit(user, visit.project)
@@ -116,11 +125,13 @@ def record_visit(
     visit.equipment_missing = equipment_missing
     visit.activity_closed = activity_closed
     visit.reincarcerated = reincarcerated
+    visit.beneficiary_unreachable = beneficiary_unreachable
     if photo:
         visit.photo = photo
     visit._history_user = user
     visit.save()
     refresh_outcome(project=project)
+    sync_alerts(visit=visit)
     if next_visit_on is not None:
         _plan_next_visit(project=project, user=user, after=visit, due_on=next_visit_on)
     return visit
@@ -206,6 +217,50 @@ def reschedules_of(visit: FollowUpVisit) -> list[dict]:
                 "user": after.history_user, "reason": after.history_change_reason or "",
             })
     return moves[::-1]
+
+
+# --- alerts -----------------------------------------------------------------------------
+
+@transaction.atomic
+def sync_alerts(*, visit: FollowUpVisit) -> list[Alert]:
+    """Raise an alert for each risk the visit now signals (`FollowUpVisit.risk_kinds`).
+
+    A visit corrected later withdraws the alerts it no longer signals, unless someone has
+    already recorded an action on them: what was done stays on record. Returns the
+    alerts raised now.
+    """
+    kinds = visit.risk_kinds()
+    visit.alerts.exclude(kind__in=kinds).filter(action="").delete()
+    existing = set(visit.alerts.values_list("kind", flat=True))
+    # One create per alert (a handful), so each gets its history record.
+    raised = [
+        Alert.objects.create(visit=visit, kind=kind, raised_on=visit.visited_on)
+        for kind in kinds
+        if kind not in existing
+    ]
+    visit.alerts.filter(closed_at__isnull=True).exclude(raised_on=visit.visited_on).update(
+        raised_on=visit.visited_on
+    )
+    return raised
+
+
+@transaction.atomic
+def record_alert_action(*, alert: Alert, user, action: str, close: bool = False) -> Alert:
+    """Record what was done about an alert (replacing the previous account, kept in its
+    history) and, with `close`, close it. A closed alert is reopened by recording an
+    action without `close`."""
+    ensure_can_act_on_alert(user, alert)
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    action = action.strip()
+    if not action:
+        raise ValidationError({"action": _("Say what was done about this alert.")})
+    now = timezone.now()
+    alert.action = action
+    alert.action_by = user
+    alert.action_at = now
+    alert.closed_at = now if close else None
+    alert.save(update_fields=["action", "action_by", "action_at", "closed_at"])
+    return alert
 
 
 # --- outcomes ---------------------------------------------------------------------------

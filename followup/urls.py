@@ -10,4 +10,6 @@ urlpatterns = [
     path("visits/<int:pk>/", views.VisitUpdateView.as_view(), name="visit_update"),
     path("visits/<int:pk>/reschedule/", views.VisitRescheduleView.as_view(), name="visit_reschedule"),
     path("visits/<int:pk>/photo/", views.VisitPhotoView.as_view(), name="visit_photo"),
+    path("alerts/", views.AlertListView.as_view(), name="alert_list"),
+    path("alerts/<int:pk>/", views.AlertDetailView.as_view(), name="alert_detail"),
 ]

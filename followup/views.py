@@ -5,7 +5,7 @@ with a message."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -15,6 +15,7 @@ from django.views import View
 from django.views.generic import FormView
 from django_filters.views import FilterView
 
+from beneficiaries.selectors import may_see_personal_data
 from procurement.views import (
     CrumbsMixin,
     ScopedObjectMixin,
@@ -30,9 +31,9 @@ from reintegration.common.views import RememberFiltersMixin
 
 from . import services
 from .exports import VISIT_COLUMNS
-from .filters import VisitFilter
-from .forms import RescheduleForm, VisitForm
-from .models import FollowUpVisit
+from .filters import AlertFilter, VisitFilter
+from .forms import AlertActionForm, RescheduleForm, VisitForm
+from .models import Alert, FollowUpVisit
 
 
 class VisitListView(RememberFiltersMixin, ExportMixin, CrumbsMixin, PermissionRequiredMixin, FilterView):
@@ -174,3 +175,91 @@ class VisitRescheduleView(VisitMixin, FormView):
         messages.success(self.request, _("Visit moved to %(date)s.") % {
             "date": format_date(form.cleaned_data["due_on"])})
         return redirect(self.object.project)
+
+
+def alerts_for(user):
+    """The alerts `user` may see: a re-incarceration belongs to the person's record, shown
+    only to the roles that need personal data (as the visit export's column)."""
+    alerts = Alert.objects.visible_to(user)
+    if not may_see_personal_data(user):
+        alerts = alerts.exclude(kind=Alert.Kind.REINCARCERATED)
+    return alerts
+
+
+class AlertListView(RememberFiltersMixin, CrumbsMixin, PermissionRequiredMixin, FilterView):
+    permission_required = "followup.view_alert"
+    raise_exception = True
+    filterset_class = AlertFilter
+    template_name = "followup/alert_list.html"
+    paginate_by = 25
+    paginator_class = ListPaginator
+
+    def get_crumbs(self):
+        return [(_("Alerts"), None)]
+
+    def get_queryset(self):
+        return (
+            alerts_for(self.request.user)
+            .select_related(
+                "visit__project__beneficiary", "visit__project__prefecture", "action_by"
+            )
+            .order_by("-raised_on", "-pk")
+        )
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        data = (kwargs.get("data") or self.request.GET).copy()
+        # The list opens on what needs doing: the open alerts.
+        data.setdefault("state", AlertFilter.OPEN)
+        kwargs["data"] = data
+        return kwargs
+
+
+class AlertDetailView(ScopedObjectMixin, FormView):
+    """An alert, the visit that raised it, and the form recording what was done."""
+
+    permission_required = "followup.view_alert"
+    form_class = AlertActionForm
+    template_name = "followup/alert_detail.html"
+
+    def get_scoped_object(self):
+        return get_object_or_404(
+            alerts_for(self.request.user).select_related(
+                "visit__project__beneficiary", "visit__visitor", "action_by"
+            ),
+            pk=self.kwargs["pk"],
+        )
+
+    def get_crumbs(self):
+        return [(_("Alerts"), reverse("grants:alert_list")),
+                *project_crumbs(self.object.visit.project)[1:], (_("Alert"), None)]
+
+    def get_initial(self):
+        return {"action": self.object.action}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            alert=self.object, visit=self.object.visit, project=self.object.visit.project,
+            may_act=self.request.user.has_perm("followup.change_alert"),
+            may_see_notes=may_see_personal_data(self.request.user), **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if not request.user.has_perm("followup.change_alert"):
+            raise PermissionDenied
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            alert = services.record_alert_action(
+                alert=self.object, user=self.request.user,
+                action=form.cleaned_data["action"], close=form.cleaned_data["close"],
+            )
+        except ValidationError as error:
+            put_errors_on_form(form, error)
+            return self.form_invalid(form)
+        if alert.is_open:
+            messages.success(self.request, _("Action recorded; the alert stays open."))
+        else:
+            messages.success(self.request, _("Action recorded; the alert is closed."))
+        return redirect("grants:alert_detail", pk=alert.pk)

@@ -40,6 +40,10 @@ class ProjectFilter(ListFilterSet):
     prefecture = django_filters.ModelChoiceFilter(
         label=_("Prefecture or province"), queryset=visible_prefectures
     )
+    to_order = django_filters.BooleanFilter(
+        label=_("Approved, no purchase order yet"), method="filter_to_order",
+        widget=forms.CheckboxInput,
+    )
     ordering = OrderingFilter(
         label=_("Sort by"),
         fields=(
@@ -61,6 +65,9 @@ class ProjectFilter(ListFilterSet):
     class Meta:
         model = Project
         fields = ["q", "status", "sector", "convention", "prefecture"]
+
+    def filter_to_order(self, queryset, name, value):
+        return queryset.awaiting_order() if value else queryset
 
     def search(self, queryset, name, value):
         value = value.strip()

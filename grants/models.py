@@ -531,6 +531,12 @@ class ProjectQuerySet(models.QuerySet):
             opinion=DasOpinion.Opinion.FAVOURABLE,
         )))
 
+    def awaiting_order(self):
+        """Approved projects none of whose equipment lines is on a purchase order yet."""
+        return self.filter(status=Project.Status.APPROVED).exclude(models.Exists(
+            EquipmentItem.objects.filter(project=OuterRef("pk"), purchase_order__isnull=False)
+        ))
+
     def ready_for_ceremony(self):
         """Approved projects whose every equipment line (at least one) is delivered."""
         lines = EquipmentItem.objects.filter(project=OuterRef("pk"))

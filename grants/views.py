@@ -907,10 +907,15 @@ class ReviewQueueView(CrumbsMixin, PermissionRequiredMixin, ListView):
     context_object_name = "projects"
     paginate_by = 25
 
+    # ?waiting= narrows the queue to one step (the inbox's links), whitelisted.
+    WAITING = {"das": "awaiting_das_opinion", "committee": "awaiting_committee"}
+
     def get_queryset(self):
+        projects = Project.objects.visible_to(self.request.user)
+        step = self.WAITING.get(self.request.GET.get("waiting", ""))
+        projects = getattr(projects, step)() if step else projects.submitted()
         return (
-            Project.objects.visible_to(self.request.user)
-            .submitted()
+            projects
             .with_equipment_total()
             .annotate(waits_for_committee=Exists(
                 Project.objects.awaiting_committee().filter(pk=OuterRef("pk"))

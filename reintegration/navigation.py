@@ -40,6 +40,8 @@ SECTIONS = [
             _("Suppliers, purchase orders and deliveries."), "procurement.view_supplier"),
     Section("grants:visit_list", _("Follow-up visits"), "bi-calendar-check",
             _("Visits due and overdue."), "followup.view_followupvisit"),
+    Section("grants:alert_list", _("Alerts"), "bi-exclamation-triangle",
+            _("Risks signalled by follow-up visits, and what was done about them."), "followup.view_alert"),
     Section("cases:grievance_list", _("Grievances"), "bi-megaphone",
             _("Complaints and feedback of beneficiaries, with their deadlines."), "cases.view_grievance"),
     Section("cases:referral_list", _("Referrals"), "bi-signpost-split",

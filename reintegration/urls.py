@@ -8,10 +8,10 @@ from followup import urls as followup_urls
 from grants import urls as grants_urls
 from procurement import urls as procurement_urls
 from reintegration import health, views
-from reintegration.dashboard.views import DashboardView
+from reintegration.dashboard.views import DashboardView, home
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

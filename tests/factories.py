@@ -22,7 +22,7 @@ from ceremonies.models import (
     PressCoverage,
     PressRelease,
 )
-from followup.models import FollowUpVisit
+from followup.models import Alert, FollowUpVisit
 from followup.services import refresh_outcome
 from grants.models import (
     Amendment,
@@ -330,6 +330,20 @@ class FollowUpVisitFactory(factory.django.DjangoModelFactory):
         visit = super()._create(model_class, *args, **kwargs)
         refresh_outcome(project=visit.project)  # as every door that writes a visit does
         return visit
+
+
+class AlertFactory(factory.django.DjangoModelFactory):
+    """An open alert on a made visit that signals it (as `followup.services.sync_alerts` raises)."""
+
+    class Meta:
+        model = Alert
+
+    visit = factory.SubFactory(
+        FollowUpVisitFactory, visited_on=datetime.date(2025, 1, 8), equipment_missing=True,
+        activity_status=FollowUpVisit.ActivityStatus.ACTIVE,
+    )
+    kind = Alert.Kind.EQUIPMENT_MISSING
+    raised_on = factory.SelfAttribute("visit.visited_on")
 
 
 class CeremonyFactory(factory.django.DjangoModelFactory):

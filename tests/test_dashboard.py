@@ -420,8 +420,8 @@ def test_the_figures_come_from_a_snapshot_until_the_refresh_link_recomputes_them
     BeneficiaryFactory(prefecture=temara)
     # Session, user, permissions, the scope and the snapshot (the filter menus' options
     # are kept a minute): no figure is asked of the database but the cases' panel, read
-    # live in one query (cases.selectors.case_figures).
-    with django_assert_max_num_queries(6):
+    # live in one query (cases.selectors.case_figures), and the open alerts' count.
+    with django_assert_max_num_queries(7):
         _response, figures = figures_for(client, {"since": "2020-01-01"})
     assert figures["beneficiaries"]["total"] == 3
 
@@ -441,7 +441,7 @@ def test_the_timers_snapshots_serve_every_page_without_computing(
     for user, beneficiaries in ((staff, 3), (auditor, 5)):
         client = client_for(user)
         client.get(URL)  # the filter menus' options
-        with django_assert_max_num_queries(6):  # 5 and the cases' panel (one query)
+        with django_assert_max_num_queries(7):  # 5, the cases' panel (one query), the open alerts
             response, figures = figures_for(client)
         assert figures["beneficiaries"]["total"] == beneficiaries
         assert response.context["computed_at"] == stored

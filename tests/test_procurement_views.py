@@ -10,7 +10,7 @@ from django.urls import URLPattern, reverse
 from pypdf import PdfReader
 
 from followup import services as followup_services
-from followup.models import FollowUpVisit
+from followup.models import Alert, FollowUpVisit
 from followup.urls import urlpatterns as followup_urlpatterns
 from grants.models import Project
 from procurement import services as procurement
@@ -63,9 +63,12 @@ def world(staff, temara):
     visit = launched.visits.order_by("due_on").first()
     visit.photo = SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0fake")
     visit.save()
+    alert = Alert.objects.create(
+        visit=visit, kind=Alert.Kind.UNREACHABLE, raised_on=datetime.date(2025, 1, 8)
+    )
     return {"convention": convention, "supplier": supplier, "project": project, "order": order,
             "quote": quote, "launched": launched, "visit": visit, "oven": oven, "kneader": kneader,
-            "planned": planned}
+            "planned": planned, "alert": alert}
 
 
 # Every page of an object of a prefecture: (url name, method, how to build its arguments).
@@ -84,10 +87,11 @@ OBJECT_PAGES = {
     "visit_update": ("get", lambda w: [w["visit"].pk]),
     "visit_reschedule": ("post", lambda w: [w["visit"].pk]),
     "visit_photo": ("get", lambda w: [w["visit"].pk]),
+    "alert_detail": ("post", lambda w: [w["alert"].pk]),
 }
 # Pages without a prefecture: lists (filtered by scope) and suppliers (national reference data).
 OTHER_PAGES = {"supplier_list", "supplier_create", "supplier_detail", "supplier_update",
-               "purchase_order_list", "purchase_order_create", "visit_list",
+               "purchase_order_list", "purchase_order_create", "visit_list", "alert_list",
                # Changes of a supplier's bank details (tests/test_bank_changes.py).
                "bank_change_request", "bank_change_list", "bank_change_detail", "bank_change_document"}
 
@@ -109,7 +113,7 @@ def test_users_of_another_prefecture_get_404_on_every_page(name, who, world, req
     assert world["order"].status == PurchaseOrder.Status.SENT
 
 
-@pytest.mark.parametrize("name", ["purchase_order_list", "visit_list"])
+@pytest.mark.parametrize("name", ["purchase_order_list", "visit_list", "alert_list"])
 def test_lists_show_nothing_of_another_prefecture(name, world, outsider_staff, client_for):
     content = client_for(outsider_staff).get(reverse(f"grants:{name}")).content.decode()
     assert world["order"].number not in content

@@ -26,7 +26,7 @@ _STAFF_WRITES = {
     "grants": ["project", "equipmentitem", "amendment:add"],
     "procurement": ["supplier", "purchaseorder", "quote", "disbursement", "supplierbankchange"],
     "ceremonies": ["*"],
-    "followup": ["followupvisit"],
+    "followup": ["followupvisit", "alert:change"],
     "cases": ["*"],
 }
 _OFFICER_WRITES = {

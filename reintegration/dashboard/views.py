@@ -5,15 +5,17 @@ from django.conf import settings
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from cases.selectors import case_figures
+from followup.selectors import open_alerts
 from grants.models import Convention
 from grants.reports import convention_report, render_report_pdf, render_report_xlsx
 from reintegration.audit.models import AccessLog, log_access
@@ -25,6 +27,7 @@ from reintegration.common.pdf import pdf_response
 from . import ledger
 from .figures import MILESTONES, present
 from .forms import DashboardFilterForm
+from .inbox import inbox
 from .services import page_figures
 
 
@@ -117,6 +120,7 @@ class DashboardView(PermissionRequiredMixin, TemplateView):
                 figures["trend"]["approved"], strict=True,
             )),
             cases=case_figures(user, prefecture=filters.prefecture),
+            open_alerts=open_alerts(user, prefecture=filters.prefecture).count(),
             crumbs=[(_("Dashboard"), None)],
         )
 
@@ -190,3 +194,13 @@ class ConventionLedgerView(PermissionRequiredMixin, TemplateView):
 
 def report_url(convention: Convention, report_format: str = "pdf") -> str:
     return f"{reverse('dashboard:convention_report', args=[convention.pk])}?format={report_format}"
+
+
+@require_safe
+def home(request):
+    """The home page: who the user is, their work inbox and where to go."""
+    user = request.user
+    return render(request, "home.html", {
+        "prefectures": user.prefectures.select_related("region"),
+        "inbox": inbox(user),
+    })
