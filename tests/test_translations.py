@@ -84,3 +84,19 @@ def test_one_english_word_takes_the_gender_of_what_it_describes_in_french():
     with translation.override("fr"):
         assert str(Ceremony.Status.PLANNED.label) == "Prévue"
         assert str(EquipmentItem.Status.PLANNED.label) == "Prévu"
+
+
+def test_a_background_job_s_words_do_not_rename_the_other_apps():
+    """The project's catalogue (locale/) wins over the apps' own: the jobs' "Done" and
+    "title" carry a context, so visits stay "Effectuées" and a project's title "Intitulé"."""
+    from django.utils import translation
+
+    from followup.filters import VisitFilter
+    from grants.models import Project
+    from reintegration.jobs.models import Job
+
+    with translation.override("fr"):
+        assert str(dict(VisitFilter.STATES)[VisitFilter.DONE]) == "Effectuées"
+        assert str(Project._meta.get_field("title").verbose_name) == "intitulé"
+        assert str(Job.Status.SUCCEEDED.label) == "Terminé"
+        assert str(Job._meta.get_field("title").verbose_name) == "titre"

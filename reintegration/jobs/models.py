@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from reintegration.accounts.roles import Role
 
@@ -40,8 +40,8 @@ class Job(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
         RUNNING = "running", _("Running")
-        SUCCEEDED = "succeeded", _("Done")
-        FAILED = "failed", _("Failed")
+        SUCCEEDED = "succeeded", pgettext_lazy("job status", "Done")
+        FAILED = "failed", pgettext_lazy("job status", "Failed")
 
     FINISHED = (Status.SUCCEEDED, Status.FAILED)
     # Past this without a move, a waiting or running job is taken as stopped (its worker
@@ -50,7 +50,7 @@ class Job(models.Model):
 
     public_id = models.UUIDField(_("public identifier"), default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("job", "title"), max_length=200)
     # The Celery task's name (reintegration/jobs/services.py, `job_task`).
     task = models.CharField(_("task"), max_length=100)
     started_by = models.ForeignKey(
