@@ -5,6 +5,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from beneficiaries.timeline import Entry
+from reintegration.common.bidi import isolate
 
 from .models import FileTransfer, Grievance, Referral
 
@@ -44,14 +45,14 @@ def case_entries(beneficiary) -> list[Entry]:
         entries.append(Entry(
             grievance.created_at, "grievance",
             _("Grievance %(reference)s: %(category)s") % {
-                "reference": grievance.reference, "category": grievance.get_category_display(),
+                "reference": isolate(grievance.reference), "category": grievance.get_category_display(),
             },
             grievance.raised_by,
         ))
         if grievance.resolved_at:
             entries.append(Entry(
                 grievance.resolved_at, "grievance",
-                _("Grievance %(reference)s resolved") % {"reference": grievance.reference},
+                _("Grievance %(reference)s resolved") % {"reference": isolate(grievance.reference)},
                 grievance.resolved_by, detail=grievance.resolution,
             ))
     for transfer in beneficiary.accepted_transfers:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from beneficiaries.models import Beneficiary, BeneficiaryDocument, PenitentiaryEstablishment
+from cases.models import FileTransfer, Grievance, Referral
 from ceremonies.models import Ceremony, Guest, Handover, PressCoverage, PressRelease
 from grants.models import (
     Convention,
@@ -98,6 +99,9 @@ def data_words() -> set[str]:
         (PressCoverage, ["outlet"]),
         (Review, ["reason"]),
         (ProjectEvent, ["reason"]),
+        (Grievance, ["description", "resolution"]),
+        (Referral, ["partner_name", "reason", "outcome_notes"]),
+        (FileTransfer, ["reason", "answer"]),
         (User, ["first_name", "last_name"]),
     ]:
         for row in model.objects.values_list(*fields):

@@ -22,7 +22,7 @@ AXE_URL = "/__tests__/axe.min.js"
 LATIN_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿŒœ]{3,}")
 # Shown in Latin letters in Arabic on purpose: codes, units, and the language menu.
 LATIN_ALLOWED = {
-    "CIN", "ICE", "INDH", "CPDH", "PDF", "CSV", "XLSX", "JPEG", "PNG", "BEN", "PRJ", "AGR", "CONV",
+    "CIN", "ICE", "INDH", "CPDH", "PDF", "CSV", "XLSX", "JPEG", "PNG", "BEN", "PRJ", "AGR", "CONV", "REC",
     "INDH3", "CNDP", "RIB", "DAS", "Excel",
     "français", "English",  # the language menu names each language in itself
 }
