@@ -89,6 +89,13 @@ def test_staff_prepare_and_hold_the_temara_ceremony_with_a_proxy_and_an_absent_b
 
     # --- held: two certificates, the absent beneficiary's project waits ----------------
     agent.get_by_role("button", name=re.compile("Marquer comme tenue")).click()
+    # A background job holds it (issue 23); without Redis it ran inline: done already.
+    expect(agent.locator("[data-testid=job-status]")).to_have_text("Terminé")
+    expect(agent.locator("[data-testid=job-text]")).to_contain_text("2 sur 2 attestations")
+    # Back to the ceremony from the menu.
+    agent.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Cérémonies").click()
+    agent.get_by_role("link", name=ceremony.title).click()
     expect(agent.locator("#absent")).to_contain_text(absent.reference)
     absent.refresh_from_db()
     assert absent.status == Project.Status.APPROVED
