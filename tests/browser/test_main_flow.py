@@ -218,7 +218,15 @@ def test_a_file_goes_from_intake_to_the_verified_certificate(
     agent.get_by_role("button", name="Ajouter à la cérémonie").click()
     expect(agent.get_by_role("cell", name=project.reference)).to_be_visible()
     agent.get_by_role("button", name=re.compile("Marquer comme tenue")).click()
+    # A background job holds it (issue 23); without Redis it ran inline: done already.
+    expect(agent.locator(".alert-success")).to_contain_text("1 attestation délivrée")
+    expect(agent.locator("[data-testid=job-status]")).to_have_text("Terminé")
+    expect(agent.get_by_role("link", name="Ouvrir le résultat")).to_be_visible()
     handover = Handover.objects.get(project=project)
+    # Back to the ceremony from the menu: its certificate is listed.
+    agent.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Cérémonies").click()
+    agent.get_by_role("link", name="Remise des équipements de Témara").click()
     expect(agent.get_by_role("link", name=handover.certificate_number)).to_be_visible()
     assert any("Marquer la cérémonie comme tenue" in message for message in agent.dialogs)
     ceremony = Ceremony.objects.get()
