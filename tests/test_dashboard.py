@@ -319,11 +319,12 @@ def test_query_count_does_not_grow_with_the_data(
     # prefectures' names and one query per figure, grouped by prefecture (beneficiaries,
     # projects, the conventions and the three sums of their budgets, equipment, visits
     # due, two trend series, the outcomes) and the sectors' names (13); the grievances,
-    # referrals and transfers, read live in one grouped query (cases.selectors) (1).
-    with django_assert_max_num_queries(18):
+    # referrals and transfers, read live in one grouped query (cases.selectors) (1); the open
+    # alerts raised by visits, counted live (followup.selectors) (1).
+    with django_assert_max_num_queries(19):
         client.get(URL)
     add_more_data(temara, world)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(19):
         response = client.get(URL)
     assert response.context["figures"]["beneficiaries"]["total"] == 18
 
