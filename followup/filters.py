@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from grants.models import Project
 from procurement.filters import _user_prefectures
@@ -78,7 +79,8 @@ class VisitFilter(ListFilterSet):
 
 class AlertFilter(ListFilterSet):
     OPEN, CLOSED, ALL = "open", "closed", "all"
-    STATES = [(OPEN, _("Open")), (CLOSED, _("Closed")), (ALL, _("All"))]
+    STATES = [(OPEN, pgettext_lazy("alerts", "Open")), (CLOSED, pgettext_lazy("alerts", "Closed")),
+              (ALL, pgettext_lazy("alerts", "All"))]
     cached_options = ("prefecture",)
 
     state = django_filters.ChoiceFilter(
