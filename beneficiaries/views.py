@@ -20,7 +20,7 @@ from reintegration.audit.models import AccessLog, log_access
 from reintegration.common.exports import ExportMixin
 from reintegration.common.pagination import ListPaginator
 from reintegration.common.uploads import EXTENSIONS
-from reintegration.common.views import RememberFiltersMixin
+from reintegration.common.views import RememberFiltersMixin, put_errors_on_form
 
 from . import services
 from .exports import BENEFICIARY_COLUMNS
@@ -29,15 +29,6 @@ from .forms import BeneficiaryCreateForm, BeneficiaryForm, DocumentForm, StatusC
 from .models import Beneficiary, BeneficiaryDocument
 from .selectors import may_see_personal_data
 from .timeline import file_timeline
-
-
-def put_errors_on_form(form, error: ValidationError) -> None:
-    """A service's error goes on the field it names, or on top of the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def list_crumb() -> tuple[str, str]:

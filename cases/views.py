@@ -20,7 +20,7 @@ from beneficiaries.models import Beneficiary
 from beneficiaries.views import ScopedBeneficiaryMixin, put_errors_on_form
 from reintegration.accounts.scope import scope_filter
 from reintegration.common.pagination import ListPaginator
-from reintegration.common.views import RememberFiltersMixin
+from reintegration.common.views import CrumbsMixin, RememberFiltersMixin
 
 from . import services
 from .filters import FileTransferFilter, GrievanceFilter, ReferralFilter, SmsFilter
@@ -36,15 +36,6 @@ from .forms import (
     TransferRequestForm,
 )
 from .models import ContactPreference, FileTransfer, Grievance, Referral, SmsMessage
-
-
-class CrumbsMixin:
-    def get_crumbs(self):
-        return []
-
-    def get_context_data(self, **kwargs):
-        kwargs.setdefault("crumbs", self.get_crumbs())
-        return super().get_context_data(**kwargs)
 
 
 class ScopedObjectMixin(CrumbsMixin, PermissionRequiredMixin):

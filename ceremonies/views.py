@@ -30,6 +30,7 @@ from reintegration.audit.models import AccessLog, log_access
 from reintegration.common.exports import ExportMixin
 from reintegration.common.money import format_money
 from reintegration.common.pagination import ListPaginator
+from reintegration.common.views import CrumbsMixin, put_errors_on_form
 from reintegration.jobs.models import Job
 
 from . import documents, press, services
@@ -55,15 +56,6 @@ EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".pn
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
-def put_errors_on_form(form, error: ValidationError) -> None:
-    """A service's error goes on the field it names, or on top of the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def ceremony_crumbs(ceremony: Ceremony | None = None) -> list[tuple[str, str | None]]:
     crumbs = [(_("Ceremonies"), reverse("ceremonies:list"))]
     if ceremony is not None:
@@ -79,15 +71,6 @@ def press_line(summary: dict) -> str:
         "%(count)s beneficiaries, equipment worth %(value)s",
         count,
     ) % {"count": count, "value": format_money(summary["total_value"])}
-
-
-class CrumbsMixin:
-    def get_crumbs(self) -> list[tuple[str, str | None]]:
-        return []
-
-    def get_context_data(self, **kwargs):
-        kwargs.setdefault("crumbs", self.get_crumbs())
-        return super().get_context_data(**kwargs)
 
 
 class CeremonyMixin(CrumbsMixin, PermissionRequiredMixin):

@@ -31,7 +31,7 @@ from reintegration.common.money import format_money
 from reintegration.common.pagination import ListPaginator
 from reintegration.common.pdf import pdf_response
 from reintegration.common.uploads import EXTENSIONS, sniff_content_type
-from reintegration.common.views import RememberFiltersMixin
+from reintegration.common.views import CrumbsMixin, RememberFiltersMixin, put_errors_on_form
 from reintegration.territories.models import Prefecture
 
 from . import funding, services
@@ -74,36 +74,6 @@ from .models import (
 
 # A line priced this far from its kit's reference price is flagged for the reviewer.
 PRICE_TOLERANCE = Decimal("0.30")
-
-
-# A step refused for money goes on top of the form, where it is read first: the figures
-# concern the whole step, not one field.
-MONEY_REFUSALS = {"above_approved", "above_order"}
-
-
-def put_errors_on_form(form, error: ValidationError) -> None:
-    """A service's error goes on the field it names, or on top of the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            on_top = [e for e in errors if e.code in MONEY_REFUSALS]
-            others = [e for e in errors if e.code not in MONEY_REFUSALS]
-            if on_top:
-                form.add_error(None, on_top)
-            if others:
-                form.add_error(field if field in form.fields else None, others)
-    else:
-        form.add_error(None, error)
-
-
-class CrumbsMixin:
-    """Breadcrumbs for `_breadcrumbs.html`: (label, url) pairs, the last url None."""
-
-    def get_crumbs(self) -> list[tuple[str, str | None]]:
-        return []
-
-    def get_context_data(self, **kwargs):
-        kwargs.setdefault("crumbs", self.get_crumbs())
-        return super().get_context_data(**kwargs)
 
 
 def convention_crumbs(convention: Convention | None = None) -> list[tuple[str, str | None]]:

@@ -29,6 +29,7 @@ from reintegration.audit.models import AccessLog, log_access
 from reintegration.common.money import format_money
 from reintegration.common.pdf import pdf_response, render_pdf
 from reintegration.common.uploads import sniff_content_type
+from reintegration.common.views import CrumbsMixin, put_errors_on_form
 from reintegration.security.two_factor import code_entered_at, fresh_code_seconds, has_fresh_code
 
 from . import bank as procurement_bank
@@ -48,36 +49,6 @@ from .forms import (
 from .models import PurchaseOrder, Supplier, SupplierBankChange
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
-
-
-# A step refused for money goes on top of the form, where it is read first: the figures
-# concern the whole step, not one field.
-MONEY_REFUSALS = {"above_approved", "above_order"}
-
-
-def put_errors_on_form(form, error: ValidationError) -> None:
-    """A service's error goes on the field it names, or on top of the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            on_top = [e for e in errors if e.code in MONEY_REFUSALS]
-            others = [e for e in errors if e.code not in MONEY_REFUSALS]
-            if on_top:
-                form.add_error(None, on_top)
-            if others:
-                form.add_error(field if field in form.fields else None, others)
-    else:
-        form.add_error(None, error)
-
-
-class CrumbsMixin:
-    """Breadcrumbs of the page, for `_breadcrumbs.html`: (label, url) pairs, the last url None."""
-
-    def get_crumbs(self) -> list[tuple[str, str | None]]:
-        return []
-
-    def get_context_data(self, **kwargs):
-        kwargs.setdefault("crumbs", self.get_crumbs())
-        return super().get_context_data(**kwargs)
 
 
 def supplier_crumbs() -> list[tuple[str, str | None]]:

@@ -1,5 +1,6 @@
 """Behaviours shared by the lists of every app."""
 
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.shortcuts import redirect
 
@@ -41,4 +42,34 @@ class RememberFiltersMixin:
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("clear_filters_url", f"{self.request.path}?{self.reset_parameter}=1")
+        return super().get_context_data(**kwargs)
+
+
+# The money rules' refusals carry figures about the whole form (its project, its order):
+# shown on top of the form whichever field the service names.
+ON_TOP_CODES = frozenset({"above_approved", "above_order"})
+
+
+def put_errors_on_form(form, error: ValidationError) -> None:
+    """A service's error goes on the field it names, or on top of the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            on_top = [e for e in errors if e.code in ON_TOP_CODES]
+            others = [e for e in errors if e.code not in ON_TOP_CODES]
+            if on_top:
+                form.add_error(None, on_top)
+            if others:
+                form.add_error(field if field in form.fields else None, others)
+    else:
+        form.add_error(None, error)
+
+
+class CrumbsMixin:
+    """Breadcrumbs of the page, for `_breadcrumbs.html`: (label, url) pairs, the last url None."""
+
+    def get_crumbs(self) -> list[tuple[str, str | None]]:
+        return []
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("crumbs", self.get_crumbs())
         return super().get_context_data(**kwargs)
