@@ -9,7 +9,8 @@ import pytest
 from django.conf import settings
 
 SCRIPT = Path(settings.BASE_DIR) / "scripts/system-packages"
-PDF_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
+# WeasyPrint's libraries, and ICU's for PyICU (the collations on SQLite).
+APP_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libicu72"
 TEST_PACKAGES = "chromium libatomic1 poppler-utils gettext"
 
 STAND_INS = {
@@ -61,7 +62,7 @@ def run(tmp_path, command: str, *, installed: str, user_id: str = "0",
 
 @pytest.mark.parametrize("command", ["run", "test"])
 def test_nothing_is_said_nor_installed_when_every_package_is_there(tmp_path, command):
-    result, apt = run(tmp_path, command, installed=f"{PDF_PACKAGES} {TEST_PACKAGES}", user_id="1000")
+    result, apt = run(tmp_path, command, installed=f"{APP_PACKAGES} {TEST_PACKAGES}", user_id="1000")
 
     assert (result.returncode, result.stdout, result.stderr, apt) == (0, "", "", [])
 
@@ -70,7 +71,7 @@ def test_root_installs_the_missing_packages_once_and_says_so(tmp_path):
     result, apt = run(tmp_path, "test", installed="libpango-1.0-0 gettext")
 
     assert result.returncode == 0, result.stdout
-    wanted = "libpangoft2-1.0-0 libharfbuzz-subset0 chromium libatomic1 poppler-utils"
+    wanted = "libpangoft2-1.0-0 libharfbuzz-subset0 libicu72 chromium libatomic1 poppler-utils"
     assert result.stdout == f"Installing the missing Debian packages (once): apt-get install {wanted}\n"
     assert apt == ["apt-get update -qq", f"apt-get install -y -qq --no-install-recommends {wanted}"]
 
@@ -79,7 +80,7 @@ def test_run_installs_only_what_the_application_needs(tmp_path):
     result, apt = run(tmp_path, "run", installed="")
 
     assert result.returncode == 0
-    assert apt[-1] == f"apt-get install -y -qq --no-install-recommends {PDF_PACKAGES}"
+    assert apt[-1] == f"apt-get install -y -qq --no-install-recommends {APP_PACKAGES}"
 
 
 def test_a_user_with_sudo_without_password_installs_through_sudo(tmp_path):
@@ -89,24 +90,24 @@ def test_a_user_with_sudo_without_password_installs_through_sudo(tmp_path):
     calls = (tmp_path / "calls").read_text()
     assert (
         "sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "
-        + PDF_PACKAGES
+        + APP_PACKAGES
     ) in calls
-    assert apt[-1].endswith(PDF_PACKAGES)
+    assert apt[-1].endswith(APP_PACKAGES)
 
 
 def test_a_user_who_may_not_install_is_stopped_with_the_command_to_type(tmp_path):
     result, apt = run(tmp_path, "run", installed="libpango-1.0-0", user_id="1000")
 
     assert result.returncode == 1 and apt == []
-    assert "not installed: libpangoft2-1.0-0 libharfbuzz-subset0." in result.stdout
+    assert "not installed: libpangoft2-1.0-0 libharfbuzz-subset0 libicu72." in result.stdout
     assert (
-        "sudo apt-get install -y --no-install-recommends libpangoft2-1.0-0 libharfbuzz-subset0"
+        "sudo apt-get install -y --no-install-recommends libpangoft2-1.0-0 libharfbuzz-subset0 libicu72"
         in result.stdout
     )
 
 
 def test_without_the_test_programs_a_user_who_may_not_install_is_told_their_tests_are_skipped(tmp_path):
-    result, apt = run(tmp_path, "test", installed=PDF_PACKAGES, user_id="1000")
+    result, apt = run(tmp_path, "test", installed=APP_PACKAGES, user_id="1000")
 
     assert result.returncode == 0 and apt == []
     assert result.stdout.splitlines() == [
@@ -119,7 +120,7 @@ def test_test_programs_the_mirror_lacks_are_skipped_but_the_pdf_libraries_still_
     result, apt = run(tmp_path, "test", installed="", apt_fails="chromium")
 
     assert result.returncode == 0, result.stdout
-    assert apt[-1] == f"apt-get install -y -qq --no-install-recommends {PDF_PACKAGES}"
+    assert apt[-1] == f"apt-get install -y -qq --no-install-recommends {APP_PACKAGES}"
     assert result.stdout.splitlines()[-1] == (
         f"apt-get could not install {TEST_PACKAGES} (the tests that need them will be skipped)."
     )
@@ -130,7 +131,7 @@ def test_a_failed_install_of_the_pdf_libraries_stops_make(tmp_path):
 
     assert result.returncode == 1
     assert result.stdout.splitlines()[-1] == (
-        f"apt-get could not install {PDF_PACKAGES}: see the lines above."
+        f"apt-get could not install {APP_PACKAGES}: see the lines above."
     )
 
 
