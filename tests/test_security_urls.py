@@ -43,7 +43,9 @@ from .conftest import verify_session
 from .factories import (
     RABAT,
     SKHIRATE_TEMARA,
+    AlertFactory,
     BeneficiaryFactory,
+    CommitteeSessionFactory,
     ConventionFactory,
     DisbursementFactory,
     DocumentFactory,
@@ -51,7 +53,10 @@ from .factories import (
     FileTransferFactory,
     FollowUpVisitFactory,
     GrievanceFactory,
+    ImageConsentFactory,
+    JobFactory,
     PartnerFactory,
+    PressReleaseFactory,
     ProjectFactory,
     PurchaseOrderFactory,
     ReferralFactory,
@@ -254,7 +259,15 @@ def build_world(temara, staff, officer) -> list[models.Model]:
     transfer = make(FileTransferFactory, beneficiary=beneficiary, from_prefecture=temara,
                     to_prefecture=prefecture("04.441"), status="pending", decided_at=None,
                     requested_by=staff)
+    session = make(CommitteeSessionFactory, prefecture=temara, recorded_by=officer)
+    alert = make(AlertFactory, visit=visit, raised_on=datetime.date(2025, 1, 8))
+    consent = make(ImageConsentFactory, beneficiary=beneficiary)
+    make(PressReleaseFactory, ceremony=held)
+    # A finished job of Témara's staff, its result stored: only they (and admins) open it.
+    job = JobFactory(started_by=staff, status="succeeded", done=7, total=7)
+    job.result_file.save("attestations.pdf", ContentFile(PDF))
     return [
+        session, alert, consent, job,
         grievance, referral, transfer,
         beneficiary, document, *projects.values(), photo, convention, partner, sector, supplier,
         order, item, handed_item, quote, disbursement, visit, event, review, amendment, planned, held,
